@@ -1,0 +1,116 @@
+"""All of sohoa's settings, read from the environment (prefix ``SOHOA_``).
+
+This is the only module that reads the environment. Empty strings for the server URLs mean
+"embedded default": SQLite under ``data_dir``, a local SeaweedFS S3 server, the development PKI.
+Each part of sohoa owns one section below.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """sohoa configuration. Field ``foo_bar`` is read from ``SOHOA_FOO_BAR``."""
+
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
+
+    # --- general -------------------------------------------------------------------------
+    data_dir: Path = Path(".sohoa")
+    log_level: str = "INFO"
+    log_json: bool = False
+    locale: Literal["vi", "en"] = "vi"
+
+    # --- input limits (ocr, api) ---------------------------------------------------------
+    max_upload_bytes: int = 200 * MiB
+    #: Pixels in one decoded page image; checked from the header, before decoding.
+    max_image_pixels: int = 200_000_000
+    max_pages: int = 500
+
+    # --- ocr -----------------------------------------------------------------------------
+    ocr_languages: str = "vie+eng"
+    #: Parallel Tesseract processes; 0 means one per core.
+    ocr_jobs: int = 0
+    #: Pages are OCR'd at no less than this resolution.
+    ocr_min_dpi: int = 300
+    #: "fast" is Debian's model; "best" uses the integer "best" models from tessdata_best_dir.
+    ocr_model: Literal["fast", "best"] = "fast"
+    tessdata_best_dir: Path | None = None
+
+    # --- storage -------------------------------------------------------------------------
+    #: "host:port" of the S3 server; empty starts an embedded SeaweedFS under data_dir.
+    s3_endpoint: str = ""
+    s3_access_key: str = "sohoa"
+    s3_secret_key: SecretStr = SecretStr("sohoa-secret-key")
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    bucket_originals: str = "sohoa-originals"
+    bucket_documents: str = "sohoa-documents"
+    bucket_results: str = "sohoa-results"
+    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
+    object_lock_days: int = 30
+    presign_expiry_seconds: int = 300
+    #: SQLAlchemy URL; empty means SQLite at data_dir/sohoa.db.
+    database_url: str = ""
+
+    # --- signing -------------------------------------------------------------------------
+    #: "dev" uses the development PKI (untrusted, for trials and tests only).
+    signing_key_source: Literal["dev", "pkcs12", "pkcs11"] = "dev"
+    pkcs12_path: Path | None = None
+    pkcs12_password: SecretStr | None = None
+    officer_pkcs12_path: Path | None = None
+    officer_pkcs12_password: SecretStr | None = None
+    pkcs11_lib: Path | None = None
+    pkcs11_token_label: str | None = None
+    pkcs11_key_label: str | None = None
+    pkcs11_pin: SecretStr | None = None
+    tsa_url: str = ""
+    signature_level: Literal["B-B", "B-T", "B-LT", "B-LTA"] = "B-LTA"
+    agency_name: str = "UBND xã Thử Nghiệm"
+    agency_code: str = "000.00.00.H00"
+    seal_image: Path | None = None
+    #: Base URL printed in the verification QR code.
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # --- service -------------------------------------------------------------------------
+    #: Celery broker; empty means the embedded default (see README).
+    broker_url: str = ""
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    jwt_secret: SecretStr | None = None
+    jwt_ttl_minutes: int = 60
+    public_rate_limit_per_minute: int = 30
+
+    def resolved_data_dir(self) -> Path:
+        """The data directory as an absolute path, created if missing."""
+        path = self.data_dir.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def resolved_ocr_jobs(self) -> int:
+        """Tesseract processes to run: the configured number, or one per core."""
+        return self.ocr_jobs if self.ocr_jobs > 0 else max(1, os.cpu_count() or 1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()
+
+
+def settings_with(**overrides: object) -> Settings:
+    """A copy of the environment's settings with some fields replaced (validated)."""
+    base = Settings().model_dump()
+    base.update(overrides)
+    return Settings.model_validate(base)
+
+
+__all__ = ["MiB", "Settings", "get_settings", "settings_with"]
