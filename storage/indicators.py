@@ -1,0 +1,114 @@
+"""Digitization indicators of the 766 Index (Bộ chỉ số 766, Quyết định 766/QĐ-TTg).
+
+Public API::
+
+    counts = digitization_indicators(session, agency_code="000.00.00.H00",
+                                     start=date(2026, 11, 1), end=date(2026, 11, 30))
+    counts.dossiers_received, counts.digitized_at_reception_rate, ...
+
+The period is inclusive and counts dossiers by their reception date (Vietnam local time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from core.domain import DocumentKind, DocumentStatus
+from storage.models import Document, Dossier
+
+_DIGITIZED = (DocumentStatus.DIGITIZED, DocumentStatus.SIGNED)
+
+
+@dataclass(frozen=True)
+class DigitizationIndicators:
+    """Counters for one agency and period.
+
+    Attributes:
+        dossiers_received: Dossiers received (hồ sơ tiếp nhận).
+        dossiers_digitized_at_reception: Dossiers with every submitted document digitized
+            (số hóa hồ sơ khi tiếp nhận); a dossier without submitted documents does not count.
+        results_issued: Result documents (kết quả giải quyết) recorded.
+        results_digitized_signed: Result documents digitized and signed (số hóa kết quả).
+        documents_reused: Documents that reused an already digitized copy (tái sử dụng).
+    """
+
+    agency_code: str
+    start: date
+    end: date
+    dossiers_received: int
+    dossiers_digitized_at_reception: int
+    results_issued: int
+    results_digitized_signed: int
+    documents_reused: int
+
+    @property
+    def digitized_at_reception_rate(self) -> float:
+        return _rate(self.dossiers_digitized_at_reception, self.dossiers_received)
+
+    @property
+    def results_digitized_rate(self) -> float:
+        return _rate(self.results_digitized_signed, self.results_issued)
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain values (dates as ISO strings) plus the rates, for JSON."""
+        data: dict[str, object] = asdict(self)
+        data["start"] = self.start.isoformat()
+        data["end"] = self.end.isoformat()
+        data["digitized_at_reception_rate"] = self.digitized_at_reception_rate
+        data["results_digitized_rate"] = self.results_digitized_rate
+        return data
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def digitization_indicators(
+    session: Session, *, agency_code: str, start: date, end: date
+) -> DigitizationIndicators:
+    """Compute the 766 counters for dossiers received by ``agency_code`` in [start, end]."""
+    in_period = (
+        Dossier.agency_code == agency_code,
+        Dossier.received_on >= start,
+        Dossier.received_on <= end,
+    )
+
+    def count(stmt: Select[Any]) -> int:
+        return int(session.scalar(stmt) or 0)
+
+    submitted = Document.kind == DocumentKind.SUBMITTED
+    has_submitted = select(Document.dossier_id).where(submitted)
+    has_undigitized = select(Document.dossier_id).where(
+        submitted, Document.status.not_in(_DIGITIZED)
+    )
+    results = (
+        select(func.count(Document.id))
+        .join(Dossier)
+        .where(*in_period, Document.kind == DocumentKind.RESULT)
+    )
+    return DigitizationIndicators(
+        agency_code=agency_code,
+        start=start,
+        end=end,
+        dossiers_received=count(select(func.count(Dossier.id)).where(*in_period)),
+        dossiers_digitized_at_reception=count(
+            select(func.count(Dossier.id)).where(
+                *in_period, Dossier.id.in_(has_submitted), Dossier.id.not_in(has_undigitized)
+            )
+        ),
+        results_issued=count(results),
+        results_digitized_signed=count(results.where(Document.status == DocumentStatus.SIGNED)),
+        documents_reused=count(
+            select(func.count(Document.id))
+            .join(Dossier)
+            .where(*in_period, Document.reused_from_id.is_not(None))
+        ),
+    )
+
+
+__all__ = ["DigitizationIndicators", "digitization_indicators"]

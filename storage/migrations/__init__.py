@@ -1,0 +1,1 @@
+"""Alembic migrations of sohoa's records (same scripts on PostgreSQL and SQLite)."""

@@ -1,0 +1,439 @@
+"""Object storage over S3 (minio SDK): versioned, object-locked buckets and verified transfers.
+
+Public API::
+
+    store = ObjectStore.from_settings(settings, endpoint="127.0.0.1:9000")  # or ObjectStore(...)
+    store.ensure_buckets()               # create missing buckets: versioning + object lock
+    obj = store.put_file(store.buckets.results, key, path)        # -> StoredObject
+    obj = store.put_stream(bucket, key, stream, size, sha256=...)  # streaming, multipart if big
+    obj = store.put_bytes(bucket, key, data)
+    store.stat(bucket, key) -> StoredObject | None
+    for chunk in store.iter_verified(bucket, key, sha256): ...      # IntegrityError at the end
+    store.download(bucket, key, dest, sha256); store.read_bytes(bucket, key, sha256)
+    store.presigned_get(bucket, key, filename="Giấy khai sinh.pdf")  # short-lived URL
+    store.delete(bucket, key, version_id=...)   # refused by object lock -> StorageError
+
+Buckets (``SOHOA_BUCKET_*``): ``originals`` holds uploads unchanged, ``documents`` the digitized
+PDF/A copies before signing, ``results`` the signed PDFs handed to citizens; the PDFs use the
+same key in both (see :mod:`storage.keys`).
+
+Integrity: every PUT carries ``x-amz-checksum-sha256`` (per part for multipart uploads), so the
+server refuses altered bytes (``BadDigest`` → :class:`~core.errors.IntegrityError`); the whole
+object's SHA-256 also goes into ``x-amz-meta-sha256`` (hex, ASCII) and belongs in the database,
+and reads are re-hashed against it. Putting the same bytes at a key that already holds them is
+a no-op (idempotent workers); different bytes need ``replace=True`` and become a new version,
+the old one kept by versioning and the bucket's default retention (object lock).
+
+Errors: no answer / 5xx → :class:`~core.errors.StorageUnavailable` (retryable); refusals →
+:class:`~core.errors.StorageError`; missing → :class:`~core.errors.NotFound`.
+Non-ASCII text never goes into S3 headers: the download name is RFC 5987 encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any, BinaryIO, cast
+from urllib.parse import quote
+
+import urllib3
+from minio import Minio
+from minio.commonconfig import ENABLED
+from minio.objectlockconfig import DAYS, ObjectLockConfig
+from minio.versioningconfig import VersioningConfig
+
+from core.errors import Conflict, IntegrityError, NotFound, StorageError
+from core.settings import MiB, Settings
+from storage.keys import safe_name
+from storage.s3errors import translate_errors
+from storage.s3multipart import upload_multipart
+
+#: Parts of this size are held in memory one at a time; also the single-PUT threshold.
+DEFAULT_PART_SIZE = 16 * MiB
+_CHUNK = 1 * MiB
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BucketNames:
+    originals: str
+    documents: str
+    results: str
+
+    def all(self) -> tuple[str, str, str]:
+        return (self.originals, self.documents, self.results)
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """What S3 holds at a key: the SHA-256 (hex) sent with it, size and version."""
+
+    bucket: str
+    key: str
+    sha256: str
+    size: int
+    version_id: str | None
+
+
+def sha256_of_stream(stream: IO[bytes]) -> tuple[str, int]:
+    """SHA-256 hex and length of the rest of ``stream``, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def http_client(*, retries: int = 3, connect_timeout: float = 5.0) -> urllib3.PoolManager:
+    """A connection pool with bounded retries, so an absent server fails in seconds."""
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=connect_timeout, read=300.0),
+        maxsize=10,
+        retries=urllib3.Retry(
+            total=retries,
+            backoff_factor=0.2,
+            status_forcelist=[500, 502, 503, 504],
+            allowed_methods=None,  # PUT parts carry their checksum, so retrying is safe
+        ),
+    )
+
+
+class ObjectStore:
+    """sohoa's buckets on one S3 server."""
+
+    def __init__(
+        self,
+        client: Minio,
+        buckets: BucketNames,
+        *,
+        lock_mode: str = "GOVERNANCE",
+        lock_days: int = 30,
+        presign_expiry: timedelta = timedelta(minutes=5),
+        part_size: int = DEFAULT_PART_SIZE,
+    ) -> None:
+        if part_size < 5 * MiB:
+            raise ValueError("S3 parts must be at least 5 MiB")
+        self.client = client
+        self.buckets = buckets
+        self.lock_mode = lock_mode
+        self.lock_days = lock_days
+        self.presign_expiry = presign_expiry
+        self.part_size = part_size
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, endpoint: str | None = None, retries: int = 3
+    ) -> ObjectStore:
+        """A store for ``endpoint`` (default ``settings.s3_endpoint``) with the settings' keys."""
+        address = endpoint or settings.s3_endpoint
+        if not address:
+            raise StorageError("no S3 endpoint: set SOHOA_S3_ENDPOINT or start the embedded one")
+        client = Minio(
+            address,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key.get_secret_value(),
+            secure=settings.s3_secure,
+            region=settings.s3_region,  # known region: presigning needs no round trip
+            http_client=http_client(retries=retries),
+        )
+        return cls(
+            client,
+            BucketNames(
+                settings.bucket_originals, settings.bucket_documents, settings.bucket_results
+            ),
+            lock_mode=settings.object_lock_mode,
+            lock_days=settings.object_lock_days,
+            presign_expiry=timedelta(seconds=settings.presign_expiry_seconds),
+        )
+
+    # --- buckets ---------------------------------------------------------------------------
+
+    def ensure_buckets(self) -> None:
+        """Create missing buckets with object lock; enforce versioning and default retention."""
+        with translate_errors("ensure buckets"):
+            for name in self.buckets.all():
+                if not self.client.bucket_exists(name):
+                    # Object lock can only be switched on when the bucket is created.
+                    self.client.make_bucket(name, object_lock=True)
+                versioning = self.client.get_bucket_versioning(name)
+                if versioning.status != ENABLED:
+                    self.client.set_bucket_versioning(name, VersioningConfig(ENABLED))
+                wanted = ObjectLockConfig(self.lock_mode, self.lock_days, DAYS)
+                current = self.client.get_object_lock_config(name)
+                if (current.mode, current.duration, current.duration_unit) != (
+                    wanted.mode,
+                    wanted.duration,
+                    wanted.duration_unit,
+                ):
+                    self.client.set_object_lock_config(name, wanted)
+
+    def describe_bucket(self, name: str) -> dict[str, Any]:
+        """Versioning and object-lock state of a bucket (for ``sohoa storage check``)."""
+        with translate_errors("describe bucket", name):
+            lock = self.client.get_object_lock_config(name)
+            return {
+                "bucket": name,
+                "versioning": self.client.get_bucket_versioning(name).status,
+                "lock_mode": lock.mode,
+                "retention": f"{lock.duration} {lock.duration_unit}" if lock.duration else None,
+            }
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def stat(self, bucket: str, key: str) -> StoredObject | None:
+        """The current version at ``key``, or ``None`` if there is none."""
+        try:
+            with translate_errors("stat", bucket, key):
+                info = self.client.stat_object(bucket, key)
+        except NotFound:
+            return None
+        meta = {k.lower(): v for k, v in (info.metadata or {}).items()}
+        return StoredObject(
+            bucket,
+            key,
+            str(meta.get("x-amz-meta-sha256", "")),
+            int(info.size or 0),
+            info.version_id,
+        )
+
+    def put_stream(
+        self,
+        bucket: str,
+        key: str,
+        stream: IO[bytes],
+        size: int,
+        *,
+        sha256: str | None = None,
+        content_type: str = "application/octet-stream",
+        replace: bool = False,
+        progress: Progress | None = None,
+    ) -> StoredObject:
+        """Upload ``size`` bytes from ``stream``; see the module docstring for the rules.
+
+        If ``sha256`` is not given the stream is hashed first (seeking back), or spooled to a
+        temporary file when it cannot seek. ``progress`` receives bytes sent so far.
+        """
+        if sha256 is None:
+            if not stream.seekable():
+                return self._put_spooled(bucket, key, stream, content_type, replace, progress)
+            start = stream.tell()
+            sha256, size = sha256_of_stream(stream)
+            stream.seek(start)
+        existing = self.stat(bucket, key)
+        if existing is not None:
+            if existing.sha256 == sha256 and existing.size == size:
+                return existing  # already stored: a re-run must not create a version
+            if not replace:
+                raise Conflict(
+                    f"s3://{bucket}/{key} already holds different content",
+                    detail_vi="Đối tượng đã tồn tại với nội dung khác",
+                )
+        checksum = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
+        headers = {"x-amz-meta-sha256": sha256}
+        with translate_errors("upload", bucket, key):
+            if size <= self.part_size:
+                result = self.client.put_object(
+                    bucket,
+                    key,
+                    cast(BinaryIO, stream),
+                    size,
+                    content_type=content_type,
+                    metadata={**headers, "x-amz-checksum-sha256": checksum},
+                )
+                version_id = result.version_id
+                if progress:
+                    progress(size)
+            else:
+                version_id = upload_multipart(
+                    self.client,
+                    bucket,
+                    key,
+                    stream,
+                    size,
+                    sha256=sha256,
+                    part_size=self.part_size,
+                    headers={**headers, "Content-Type": content_type},
+                    progress=progress,
+                )
+        return StoredObject(bucket, key, sha256, size, version_id)
+
+    def _put_spooled(
+        self,
+        bucket: str,
+        key: str,
+        stream: IO[bytes],
+        content_type: str,
+        replace: bool,
+        progress: Progress | None,
+    ) -> StoredObject:
+        with tempfile.SpooledTemporaryFile(max_size=8 * MiB) as spool:
+            digest = hashlib.sha256()
+            size = 0
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+                spool.write(chunk)
+                size += len(chunk)
+            spool.seek(0)
+            return self.put_stream(
+                bucket,
+                key,
+                spool,
+                size,
+                sha256=digest.hexdigest(),
+                content_type=content_type,
+                replace=replace,
+                progress=progress,
+            )
+
+    def put_file(
+        self,
+        bucket: str,
+        key: str,
+        path: Path,
+        *,
+        sha256: str | None = None,
+        content_type: str = "application/pdf",
+        replace: bool = False,
+        progress: Progress | None = None,
+    ) -> StoredObject:
+        """Upload a file from disk (streamed; multipart above the part size)."""
+        with Path(path).open("rb") as stream:
+            return self.put_stream(
+                bucket,
+                key,
+                stream,
+                Path(path).stat().st_size,
+                sha256=sha256,
+                content_type=content_type,
+                replace=replace,
+                progress=progress,
+            )
+
+    def put_bytes(
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        *,
+        sha256: str | None = None,
+        content_type: str = "application/pdf",
+        replace: bool = False,
+    ) -> StoredObject:
+        """Upload a small object held in memory."""
+        return self.put_stream(
+            bucket,
+            key,
+            io.BytesIO(data),
+            len(data),
+            sha256=sha256 or hashlib.sha256(data).hexdigest(),
+            content_type=content_type,
+            replace=replace,
+        )
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def iter_verified(
+        self, bucket: str, key: str, sha256: str, *, version_id: str | None = None
+    ) -> Iterator[bytes]:
+        """Stream an object in 1 MiB chunks; raises IntegrityError after the last chunk if the
+        bytes do not hash to ``sha256`` (consumers must discard what they received)."""
+        digest = hashlib.sha256()
+        with translate_errors("download", bucket, key):
+            response = self.client.get_object(bucket, key, version_id=version_id)
+            try:
+                for chunk in response.stream(_CHUNK):
+                    digest.update(chunk)
+                    yield chunk
+            finally:
+                response.close()
+                response.release_conn()
+        if digest.hexdigest() != sha256:
+            raise IntegrityError(
+                f"s3://{bucket}/{key}: content SHA-256 {digest.hexdigest()[:16]}… does not match"
+                f" the recorded {sha256[:16]}…",
+                detail_vi="Dữ liệu lưu trữ không khớp mã băm SHA-256 đã ghi nhận",
+            )
+
+    def download(self, bucket: str, key: str, dest: Path, sha256: str) -> Path:
+        """Download to ``dest`` (via a temporary file; nothing is left behind on mismatch)."""
+        dest = Path(dest)
+        partial = dest.with_name(dest.name + ".part")
+        try:
+            with partial.open("wb") as out:
+                for chunk in self.iter_verified(bucket, key, sha256):
+                    out.write(chunk)
+            partial.replace(dest)
+        finally:
+            partial.unlink(missing_ok=True)
+        return dest
+
+    def read_bytes(self, bucket: str, key: str, sha256: str) -> bytes:
+        """A small object's bytes, verified."""
+        return b"".join(self.iter_verified(bucket, key, sha256))
+
+    def presigned_get(
+        self, bucket: str, key: str, *, filename: str | None = None, expiry: timedelta | None = None
+    ) -> str:
+        """A short-lived GET URL (default ``SOHOA_PRESIGN_EXPIRY_SECONDS``) for a citizen."""
+        params: dict[str, Any] = {}
+        if filename:
+            # RFC 6266/5987: an ASCII fallback plus the UTF-8 name percent-encoded.
+            params["response-content-disposition"] = (
+                f'attachment; filename="{safe_name(filename)}";'
+                f" filename*=UTF-8''{quote(filename, safe='')}"
+            )
+        with translate_errors("presign", bucket, key):
+            return str(
+                self.client.presigned_get_object(
+                    bucket, key, expires=expiry or self.presign_expiry, response_headers=params
+                )
+            )
+
+    def delete(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        version_id: str | None = None,
+        bypass_governance: bool = False,
+    ) -> None:
+        """Delete one version (object lock refuses while retained: :class:`StorageError`).
+
+        Without ``version_id`` the current version is meant; it is looked up, because a plain
+        DELETE on a versioned bucket only hides the object behind a delete marker, which the
+        lock allows and which would make a record vanish silently.
+        """
+        if version_id is None:
+            current = self.stat(bucket, key)
+            if current is None:
+                raise NotFound(f"delete s3://{bucket}/{key}: no such object")
+            version_id = current.version_id
+        with translate_errors("delete", bucket, key):
+            if bypass_governance:
+                # minio-py has no bypass flag on remove_object; send the header ourselves.
+                self.client._execute(
+                    "DELETE",
+                    bucket,
+                    key,
+                    headers={"x-amz-bypass-governance-retention": "true"},
+                    query_params={"versionId": version_id} if version_id else None,
+                )
+            else:
+                self.client.remove_object(bucket, key, version_id=version_id)
+
+
+__all__ = [
+    "DEFAULT_PART_SIZE",
+    "BucketNames",
+    "ObjectStore",
+    "StoredObject",
+    "http_client",
+    "sha256_of_stream",
+]
