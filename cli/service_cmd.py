@@ -1,9 +1,136 @@
-"""Commands of the `sohoa` CLI for this area (filled in by its owner)."""
+"""Service commands: ``serve``, ``worker``, ``run`` (everything embedded), ``users``, ``ingest``."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from core.domain import Role
+from core.errors import ConfigurationError
+from core.settings import Settings, get_settings, settings_with
+
+users_app = typer.Typer(help="Staff accounts of the API.", no_args_is_help=True)
+RUN_FILE = "run.json"
+
+
+def effective_settings() -> Settings:
+    """The environment's settings; while ``sohoa run`` is up, its embedded S3 endpoint too."""
+    settings = get_settings()
+    if settings.s3_endpoint:
+        return settings
+    run_file = settings.data_dir.expanduser().resolve() / RUN_FILE
+    if run_file.exists():
+        info = json.loads(run_file.read_text(encoding="utf-8"))
+        return settings_with(s3_endpoint=info.get("s3_endpoint", ""))
+    return settings
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+    workers: Annotated[int, typer.Option(help="API processes")] = 1,
+) -> None:
+    """Run the API alone (settings from the environment)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "api.app:app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+def worker(
+    concurrency: Annotated[int, typer.Option(help="parallel tasks (0: settings)")] = 0,
+) -> None:
+    """Run a Celery worker alone (settings from the environment)."""
+    from workers.celery_app import QUEUE, celery_app
+
+    settings = get_settings()
+    settings.resolved_data_dir()
+    count = concurrency or max(1, settings.worker_concurrency)
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--loglevel={settings.log_level}",
+            f"--concurrency={count}",
+            f"--queues={QUEUE}",
+            "--pool=prefork",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname=sohoa@%h",
+        ]
+    )
+
+
+def run(
+    port: Annotated[int | None, typer.Option(help="API port (default SOHOA_API_PORT)")] = None,
+) -> None:
+    """Start everything on embedded defaults: API, worker, S3, PKI; Ctrl-C stops it all."""
+    from cli.embedded import EmbeddedService
+
+    EmbeddedService(get_settings(), port=port).run()
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Argument(help="user name")],
+    role: Annotated[Role, typer.Option(help="reception, signer or admin")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read it from stdin")
+    ] = False,
+) -> None:
+    """Create a staff account (the password is read from stdin, never from the command line)."""
+    from api.security import hash_password
+    from storage import audit, records
+    from storage.db import database_url, make_engine, session_factory, upgrade
+
+    if not password_stdin:
+        raise ConfigurationError("pass --password-stdin and the password on standard input")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        raise ConfigurationError("the password must have at least 8 characters")
+    settings = get_settings()
+    engine = make_engine(database_url(settings))
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        records.create_user(
+            session, username=name, password_hash=hash_password(password), role=role
+        )
+        audit.append(session, actor="cli", action="user.created", subject=name, detail=role.value)
+        session.commit()
+    engine.dispose()
+    typer.echo(f"created {name} ({role.value})")
+
+
+def ingest(
+    folder: Annotated[Path, typer.Argument(help="scanner drop folder", file_okay=False)],
+    dossier: Annotated[str, typer.Option(help="dossier code the scans belong to")],
+    watch: Annotated[bool, typer.Option(help="keep watching for new files")] = False,
+    type_name: Annotated[str, typer.Option(help="document type name")] = "Giấy tờ",
+) -> None:
+    """Submit every file in FOLDER as one document of DOSSIER (moved to FOLDER/.done after)."""
+    from cli.ingest import ingest_folder
+
+    ingest_folder(effective_settings(), folder, dossier, watch=watch, type_name=type_name)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
+    app.command()(serve)
+    app.command()(worker)
+    app.command()(run)
+    app.command()(ingest)
+    app.add_typer(users_app, name="users")
+
+
+__all__ = ["RUN_FILE", "effective_settings", "register"]

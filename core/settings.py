@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     #: "fast" is Debian's model; "best" uses the integer "best" models from tessdata_best_dir.
     ocr_model: Literal["fast", "best"] = "fast"
     tessdata_best_dir: Path | None = None
+    #: JPEG quality of stored grey/colour page images that had to be re-encoded.
+    ocr_jpeg_quality: int = 80
 
     # --- storage -------------------------------------------------------------------------
     #: "host:port" of the S3 server; empty starts an embedded SeaweedFS under data_dir.
@@ -79,6 +81,22 @@ class Settings(BaseSettings):
     seal_image: Path | None = None
     #: Base URL printed in the verification QR code.
     public_base_url: str = "http://127.0.0.1:8000"
+    #: Key label of the scanning officer's key on the PKCS#11 token.
+    officer_pkcs11_key_label: str | None = None
+    #: PEM bundle of trusted roots for verification (the dev root is added in "dev" mode).
+    trust_roots_file: Path | None = None
+    #: TTF/OTF with Vietnamese glyphs, embedded (subset) in visible stamps.
+    stamp_font: Path = Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
+    stamp_font_size: float = 8.0
+    #: Stamp box in PDF points, and its distance from the page edges.
+    stamp_width: float = 200.0
+    stamp_height: float = 64.0
+    stamp_margin: float = 18.0
+    #: Which corner of page 1 carries the verification QR code, and its side in points.
+    qr_corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "bottom-right"
+    qr_size: float = 72.0
+    #: Seconds to wait for the TSA / OCSP / CRL servers.
+    signing_network_timeout: float = 10.0
 
     # --- service -------------------------------------------------------------------------
     #: Celery broker; empty means the embedded default (see README).
@@ -88,6 +106,17 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = None
     jwt_ttl_minutes: int = 60
     public_rate_limit_per_minute: int = 30
+    #: Seconds before a Redis broker hands an unacknowledged task (its worker died) to another.
+    broker_visibility_timeout: int = 3600
+    #: Worker processes per `sohoa worker`; 0 means one (OCR itself runs pages in parallel).
+    worker_concurrency: int = 1
+    #: Task time limit: this base plus ``task_seconds_per_page`` for every page.
+    task_base_seconds: int = 120
+    task_seconds_per_page: int = 60
+    #: Tries of a stage that failed on a transient fault (S3, TSA, OCSP, database) before it fails.
+    task_max_retries: int = 5
+    #: Comma-separated origins allowed by CORS (empty: none).
+    cors_origins: str = ""
 
     def resolved_data_dir(self) -> Path:
         """The data directory as an absolute path, created if missing."""

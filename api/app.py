@@ -1,0 +1,73 @@
+"""The FastAPI application factory: ``create_app(settings)``; ``uvicorn api.app:app`` serves it.
+
+Routes live under ``/api/v1`` (one module per resource in ``api/routes``); health checks and
+Prometheus metrics are at the root. Every error is RFC 9457 problem+json (``api.problems``).
+Request bodies are cut off while streaming once they exceed the upload limit (413).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import problems
+from api.metrics import MetricsMiddleware
+from api.ratelimit import TokenBucket
+from api.routes import auth, documents, dossiers, health, public, verify
+from core.logging import configure_logging
+from core.pipeline import Runtime
+from core.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+#: Room for the multipart framing and form fields around the files themselves.
+_MULTIPART_OVERHEAD = 1024 * 1024
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the API for ``settings`` (default: the environment's)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if getattr(app.state, "runtime", None) is None:
+            app.state.runtime = Runtime.open(settings)
+        try:
+            yield
+        finally:
+            app.state.runtime.close()
+
+    app = FastAPI(
+        title="sohoa",
+        summary="Số hóa hồ sơ: digitize, sign and return one-stop-shop dossiers.",
+        version="0.1.0",
+        lifespan=lifespan,
+        max_body_size=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
+    )
+    app.state.runtime = runtime
+    app.state.public_bucket = TokenBucket(settings.public_rate_limit_per_minute)
+    problems.install(app)
+    app.add_middleware(MetricsMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[o.strip() for o in settings.cors_origins.split(",") if o.strip()],
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    for module in (auth, dossiers, documents, public, verify):
+        app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    return app
+
+
+def app() -> FastAPI:
+    """Factory for ``uvicorn --factory api.app:app``."""
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    return create_app(settings)
+
+
+__all__ = ["API_PREFIX", "app", "create_app"]

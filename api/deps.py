@@ -1,0 +1,125 @@
+"""``Annotated`` dependencies of the routes: settings, runtime, database session, current user.
+
+Routes declare what they need (``session: SessionDep``, ``user: ReceptionUser``); role checks
+raise ``Forbidden`` (403) for an authenticated user with the wrong role and ``Unauthorized``
+(401) without a valid token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.ratelimit import TokenBucket
+from api.security import decode_token
+from core.domain import Role
+from core.errors import Forbidden, Unauthorized
+from core.pipeline import Runtime
+from core.settings import Settings
+from storage.models import User
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The runtime built by the app factory (settings, database, object store, queue)."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings_dep(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """One session per request; rolled back if the route raised before committing."""
+    with runtime.sessions() as session:
+        try:
+            yield session
+        except Exception:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The authenticated staff member."""
+
+    id: int
+    username: str
+    role: Role
+
+
+def get_current_user(
+    settings: SettingsDep,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> CurrentUser:
+    """The user of the bearer token; 401 when missing, invalid, expired or deactivated."""
+    if not token:
+        raise Unauthorized("Authentication required.", detail_vi="Cần đăng nhập.")
+    username, _role = decode_token(settings, token)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise Unauthorized("Unknown or deactivated user.", detail_vi="Tài khoản không hợp lệ.")
+    # The role is read from the database, not the token, so a demotion takes effect at once.
+    return CurrentUser(id=user.id, username=user.username, role=Role(user.role))
+
+
+def require_roles(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
+    """A dependency that lets ``roles`` (and admins) through and answers 403 to others."""
+    allowed = {*roles, Role.ADMIN}
+
+    def check(user: Annotated[CurrentUser, Depends(get_current_user)]) -> CurrentUser:
+        if user.role not in allowed:
+            raise Forbidden(
+                f"Role {user.role!s} may not do this.", detail_vi="Vai trò không có quyền này."
+            )
+        return user
+
+    return check
+
+
+AnyUser = Annotated[CurrentUser, Depends(get_current_user)]
+ReceptionUser = Annotated[CurrentUser, Depends(require_roles(Role.RECEPTION))]
+SignerUser = Annotated[CurrentUser, Depends(require_roles(Role.SIGNER))]
+AdminUser = Annotated[CurrentUser, Depends(require_roles())]
+
+
+def public_rate_limit(request: Request) -> None:
+    """Token bucket per client address for the citizen endpoints."""
+    bucket: TokenBucket = request.app.state.public_bucket
+    client = request.client.host if request.client else "unknown"
+    bucket.take(client)
+
+
+PublicLimited = Depends(public_rate_limit)
+
+__all__ = [
+    "AdminUser",
+    "AnyUser",
+    "CurrentUser",
+    "PublicLimited",
+    "ReceptionUser",
+    "RuntimeDep",
+    "SessionDep",
+    "SettingsDep",
+    "SignerUser",
+    "get_current_user",
+    "require_roles",
+]

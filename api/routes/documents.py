@@ -1,0 +1,65 @@
+"""Documents: status with per-page progress, agency signature, retry, staff download."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from fastapi.responses import RedirectResponse
+
+from api.deps import AnyUser, RuntimeDep, SessionDep, SignerUser
+from api.schemas import Accepted, DocumentOut, SignRequestBody
+from api.views import document_out
+from core import pipeline, stages
+from core.domain import SignerRole
+from core.errors import NotFound
+from workers import tasks
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+
+@router.get("/{document_id}")
+def get_document(document_id: int, session: SessionDep, _user: AnyUser) -> DocumentOut:
+    """Status (queued, processing, digitized, signed, failed), progress and error detail."""
+    return document_out(pipeline.get_document(session, document_id))
+
+
+@router.post("/{document_id}/sign", status_code=status.HTTP_202_ACCEPTED)
+def sign_document(
+    document_id: int, body: SignRequestBody, rt: RuntimeDep, user: SignerUser
+) -> Accepted:
+    """Have the agency sign a digitized document at ``level`` (in the background)."""
+    document = pipeline.request_signature(rt, document_id, actor=user.username)
+    tasks.schedule_sign(document.id, SignerRole.AGENCY, body.level, document.page_count)
+    return Accepted(
+        document_id=document.id,
+        status=document.status,
+        status_url=f"/api/v1/documents/{document.id}",
+    )
+
+
+@router.post("/{document_id}/retry", status_code=status.HTTP_202_ACCEPTED)
+def retry_document(document_id: int, rt: RuntimeDep, user: AnyUser) -> Accepted:
+    """Run a failed document's failed stage again."""
+    stage, role = pipeline.retry_stage(rt, document_id, actor=user.username)
+    with rt.sessions() as session:
+        document = pipeline.get_document(session, document_id)
+        pages, current = document.page_count, document.status
+    level = stages.default_level(rt.settings)
+    tasks.schedule_stage(document_id, stage, role, level, pages)
+    return Accepted(
+        document_id=document_id, status=current, status_url=f"/api/v1/documents/{document_id}"
+    )
+
+
+@router.get("/{document_id}/download", status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+def download_document(document_id: int, rt: RuntimeDep, _user: AnyUser) -> RedirectResponse:
+    """The document's latest PDF (signed if it is), via a short-lived presigned URL."""
+    with rt.sessions() as session:
+        document = pipeline.get_document(session, document_id)
+        if document.signed_key:
+            bucket, key = rt.bucket(stages.RESULTS), document.signed_key
+        elif document.digitized_key:
+            bucket, key = rt.bucket(stages.DOCUMENTS), document.digitized_key
+        else:
+            raise NotFound(f"document {document_id} has no PDF yet", detail_vi="Chưa có tệp PDF")
+    url = rt.objects.presigned_get(bucket, key, filename=key.rsplit("/", 1)[-1])
+    return RedirectResponse(url, status_code=status.HTTP_307_TEMPORARY_REDIRECT)

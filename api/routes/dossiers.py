@@ -1,0 +1,122 @@
+"""Dossiers (hồ sơ): create, list/search, read; upload submitted documents and results."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
+
+from api.deps import AnyUser, ReceptionUser, RuntimeDep, SessionDep, SignerUser
+from api.schemas import (
+    Accepted,
+    DossierCreate,
+    DossierCreated,
+    DossierOut,
+    DossierPage,
+    DossierSummary,
+)
+from api.views import dossier_out, spooled
+from core import pipeline
+from core.domain import DocumentKind, DossierStatus
+from storage import records
+from workers import tasks
+
+router = APIRouter(prefix="/dossiers", tags=["dossiers"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_dossier(body: DossierCreate, rt: RuntimeDep, user: ReceptionUser) -> DossierCreated:
+    """Receive a dossier: returns its code and the citizen's access secret (shown once)."""
+    dossier, secret = pipeline.create_dossier(
+        rt,
+        procedure_code=body.procedure_code,
+        applicant_name=body.applicant.name,
+        applicant_id_number=body.applicant.id_number,
+        applicant_phone=body.applicant.phone,
+        actor=user.username,
+    )
+    return DossierCreated(
+        code=dossier.code,
+        access_secret=secret,
+        status=dossier.status,
+        created_at=dossier.created_at,
+    )
+
+
+@router.get("")
+def list_dossiers(
+    session: SessionDep,
+    _user: AnyUser,
+    q: Annotated[str | None, Query(max_length=200, description="search text")] = None,
+    status_: Annotated[DossierStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> DossierPage:
+    """Dossiers, newest first; ``q`` searches codes, applicant and OCR text (with or without
+    Vietnamese accents)."""
+    found = records.search_dossiers(session, q=q, status=status_, limit=limit, offset=offset)
+    items = [
+        DossierSummary(
+            code=d.code,
+            procedure_code=d.procedure_code,
+            applicant_name=d.applicant_name,
+            status=d.status,
+            created_at=d.created_at,
+            document_count=len(d.documents),
+        )
+        for d in found
+    ]
+    return DossierPage(items=items, total=len(items))
+
+
+@router.get("/{code}")
+def get_dossier(code: str, session: SessionDep, _user: AnyUser) -> DossierOut:
+    """One dossier with its documents."""
+    return dossier_out(records.get_dossier(session, code))
+
+
+def _accept(
+    rt: pipeline.Runtime,
+    code: str,
+    files: list[UploadFile],
+    kind: DocumentKind,
+    type_name: str,
+    summary: str | None,
+    actor: str,
+) -> Accepted:
+    with spooled(files, rt.settings) as uploads:
+        document = pipeline.submit_document(
+            rt, code, uploads, kind=kind, type_name=type_name, summary=summary, actor=actor
+        )
+    tasks.schedule_digitize(document.id, document.page_count)
+    return Accepted(
+        document_id=document.id,
+        status=document.status,
+        status_url=f"/api/v1/documents/{document.id}",
+    )
+
+
+@router.post("/{code}/documents", status_code=status.HTTP_202_ACCEPTED)
+def upload_document(
+    code: str,
+    rt: RuntimeDep,
+    user: ReceptionUser,
+    files: Annotated[list[UploadFile], File(description="the pages of one document, in order")],
+    type_name: Annotated[str, Form(min_length=1, max_length=255)] = "Giấy tờ",
+    summary: Annotated[str | None, Form(max_length=4000)] = None,
+) -> Accepted:
+    """Upload one submitted document (one or more files); digitized in the background."""
+    return _accept(rt, code, files, DocumentKind.SUBMITTED, type_name, summary, user.username)
+
+
+@router.post("/{code}/results", status_code=status.HTTP_202_ACCEPTED)
+def upload_result(
+    code: str,
+    rt: RuntimeDep,
+    user: SignerUser,
+    files: Annotated[list[UploadFile], File(description="the result: a PDF or scans")],
+    type_name: Annotated[str, Form(min_length=1, max_length=255)] = "Kết quả giải quyết",
+    summary: Annotated[str | None, Form(max_length=4000)] = None,
+) -> Accepted:
+    """Upload the result of a dossier; made PDF/A in the background, then signed on request."""
+    return _accept(rt, code, files, DocumentKind.RESULT, type_name, summary, user.username)

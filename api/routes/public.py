@@ -1,0 +1,93 @@
+"""Citizens (no account): a dossier code plus its access secret, rate limited.
+
+A wrong secret answers 404 exactly like an unknown code, so the API never reveals whether a
+dossier exists. Only signed documents are shown and downloadable.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from api.deps import PublicLimited, RuntimeDep, SessionDep
+from api.schemas import PublicDocument, PublicDossier
+from core import stages
+from core.domain import DocumentStatus
+from core.errors import NotFound
+from storage import audit, records
+from storage.models import Document, Dossier
+
+router = APIRouter(prefix="/public", tags=["public"], dependencies=[PublicLimited])
+
+SecretHeader = Annotated[str, Header(alias="X-Access-Secret", min_length=1, max_length=200)]
+
+
+def _not_found() -> NotFound:
+    return NotFound("No dossier with this code and secret.", detail_vi="Không tìm thấy hồ sơ.")
+
+
+def _dossier(session: SessionDep, code: str, secret: str) -> Dossier:
+    dossier = records.find_dossier(session, code)
+    if dossier is None or not records.verify_access_secret(dossier, secret):
+        raise _not_found()
+    return dossier
+
+
+@router.get("/dossiers/{code}")
+def public_dossier(code: str, secret: SecretHeader, session: SessionDep) -> PublicDossier:
+    """The dossier's status and its signed documents."""
+    dossier = _dossier(session, code, secret)
+    docs = [
+        PublicDocument(
+            id=d.id,
+            kind=d.kind,
+            type_name=d.type_name,
+            status=d.status,
+            sha256=d.signed_sha256,
+            download_url=f"/api/v1/public/documents/{d.id}/download"
+            if d.status == DocumentStatus.SIGNED
+            else None,
+        )
+        for d in dossier.documents
+    ]
+    return PublicDossier(
+        code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        status=dossier.status,
+        created_at=dossier.created_at,
+        documents=docs,
+    )
+
+
+@router.get(
+    "/documents/{document_id}/download",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, 307: {"description": "presigned URL"}},
+)
+def public_download(
+    document_id: int,
+    secret: SecretHeader,
+    rt: RuntimeDep,
+    session: SessionDep,
+    redirect: Annotated[bool, Query(description="answer with a presigned S3 URL")] = False,
+) -> Response:
+    """The signed PDF, streamed (verified against its SHA-256) or as a presigned redirect."""
+    document = session.get(Document, document_id)
+    if document is None or document.signed_key is None or document.signed_sha256 is None:
+        raise _not_found()
+    _dossier(session, document.dossier.code, secret)
+    bucket, key, sha = rt.bucket(stages.RESULTS), document.signed_key, document.signed_sha256
+    audit.append(
+        session, actor="citizen", action="document.downloaded", subject=key, object_sha256=sha
+    )
+    session.commit()
+    filename = key.rsplit("/", 1)[-1]
+    if redirect:
+        return RedirectResponse(rt.objects.presigned_get(bucket, key, filename=filename), 307)
+    return StreamingResponse(
+        rt.objects.iter_verified(bucket, key, sha),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,171 @@
+"""Request and response bodies of the API (pydantic models, shown in ``/openapi.json``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.domain import DocumentKind, DocumentStatus, DossierStatus, SignatureLevel, SignerRole
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+
+
+class Applicant(BaseModel):
+    """The applicant (người nộp hồ sơ): personal data, stored in the database only."""
+
+    name: str = Field(min_length=1, max_length=255)
+    id_number: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, max_length=32)
+
+
+class DossierCreate(BaseModel):
+    procedure_code: str = Field(min_length=1, max_length=64, description="mã thủ tục hành chính")
+    applicant: Applicant
+
+
+class DossierCreated(BaseModel):
+    code: str
+    access_secret: str = Field(description="Shown once: the citizen's look-up secret.")
+    status: DossierStatus
+    created_at: datetime
+
+
+class SignatureOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    level: SignatureLevel
+    role: SignerRole
+    signer_subject: str
+    signed_at: datetime
+    sha256: str
+
+
+class ProblemBrief(BaseModel):
+    code: str
+    detail: str | None = None
+
+
+class DocumentOut(BaseModel):
+    id: int
+    dossier_code: str
+    ordinal: int
+    kind: DocumentKind
+    type_name: str
+    summary: str | None
+    status: DocumentStatus
+    page_count: int
+    pages_done: int
+    error: ProblemBrief | None
+    digitized_sha256: str | None
+    signed_sha256: str | None
+    signatures: list[SignatureOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class DossierOut(BaseModel):
+    code: str
+    procedure_code: str
+    applicant_name: str
+    status: DossierStatus
+    created_at: datetime
+    documents: list[DocumentOut]
+
+
+class DossierSummary(BaseModel):
+    code: str
+    procedure_code: str
+    applicant_name: str
+    status: DossierStatus
+    created_at: datetime
+    document_count: int
+
+
+class DossierPage(BaseModel):
+    items: list[DossierSummary]
+    total: int
+
+
+class Accepted(BaseModel):
+    document_id: int
+    status: DocumentStatus
+    status_url: str
+
+
+class SignRequestBody(BaseModel):
+    level: SignatureLevel = SignatureLevel.B_LTA
+
+
+class PublicDocument(BaseModel):
+    id: int
+    kind: DocumentKind
+    type_name: str
+    status: DocumentStatus
+    sha256: str | None
+    download_url: str | None
+
+
+class PublicDossier(BaseModel):
+    code: str
+    procedure_code: str
+    status: DossierStatus
+    created_at: datetime
+    documents: list[PublicDocument]
+
+
+class StoredVerification(BaseModel):
+    """What ``GET /verify/{id}`` (the QR code's URL) tells anyone about a stored document."""
+
+    id: int
+    dossier_code: str
+    type_name: str
+    status: DocumentStatus
+    sha256: str | None
+    signatures: list[SignatureOut]
+
+
+class VerificationOut(BaseModel):
+    """The verification report of an uploaded PDF (see ``signing.verify_pdf``)."""
+
+    verdict: str
+    reason: str | None = None
+    signatures: list[dict[str, Any]]
+    sha256: str
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)
+
+
+__all__ = [
+    "Accepted",
+    "Applicant",
+    "DocumentOut",
+    "DossierCreate",
+    "DossierCreated",
+    "DossierOut",
+    "DossierPage",
+    "DossierSummary",
+    "Health",
+    "Me",
+    "ProblemBrief",
+    "PublicDocument",
+    "PublicDossier",
+    "SignRequestBody",
+    "SignatureOut",
+    "StoredVerification",
+    "Token",
+    "VerificationOut",
+]

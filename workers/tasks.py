@@ -1,0 +1,130 @@
+"""Celery tasks: thin shells over ``core.pipeline``, one per stage.
+
+Transient faults (``ServiceUnavailable``: S3, TSA, OCSP, database) are retried with exponential
+backoff; anything else, or the last retry, leaves the document ``failed`` with its error, from
+where ``POST /documents/{id}/retry`` resumes. Time limits grow with the page count.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
+
+from core import pipeline
+from core.domain import DocumentKind, SignatureLevel, SignerRole
+from core.errors import OCRFailed, ServiceUnavailable, SohoaError
+from core.settings import Settings, get_settings
+from workers.celery_app import celery_app
+
+log = logging.getLogger(__name__)
+_runtime: pipeline.Runtime | None = None
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _fresh_runtime(**_: Any) -> None:
+    # A forked pool process must not share the parent's database connections.
+    global _runtime
+    _runtime = None
+
+
+def runtime() -> pipeline.Runtime:
+    """This process's runtime (opened on first use, after the fork)."""
+    global _runtime
+    if _runtime is None:
+        _runtime = pipeline.Runtime.open(get_settings())
+    return _runtime
+
+
+def time_limits(settings: Settings, pages: int) -> tuple[int, int]:
+    """(soft, hard) time limits in seconds for a stage over ``pages`` pages."""
+    soft = settings.task_base_seconds + settings.task_seconds_per_page * max(1, pages)
+    return soft, soft + 30
+
+
+def _backoff(retries: int) -> int:
+    return int(min(300, 2 ** (retries + 1)))
+
+
+def _run(task: Task, document_id: int, stage: str, call: Any) -> bool:
+    rt = runtime()
+    try:
+        return bool(call(rt))
+    except ServiceUnavailable as exc:
+        if task.request.retries < rt.settings.task_max_retries:
+            log.info("transient fault, retrying", extra={"document": document_id, "code": exc.code})
+            raise task.retry(exc=exc, countdown=_backoff(task.request.retries)) from exc
+        pipeline.fail(rt, document_id, stage, exc)
+    except SoftTimeLimitExceeded:
+        pipeline.fail(rt, document_id, stage, OCRFailed(f"{stage} exceeded its time limit"))
+    except SohoaError as exc:
+        pipeline.fail(rt, document_id, stage, exc)
+    except Exception as exc:
+        log.exception("stage crashed", extra={"document": document_id, "stage": stage})
+        pipeline.fail(rt, document_id, stage, exc)
+    return False
+
+
+@celery_app.task(bind=True, name="sohoa.digitize", max_retries=None)  # type: ignore[untyped-decorator]
+def digitize_task(self: Task, document_id: int) -> bool:
+    """OCR → PDF/A; a submitted document then goes on to the officer's signature."""
+    done = _run(self, document_id, pipeline.DIGITIZE, lambda rt: pipeline.digitize(rt, document_id))
+    rt = runtime()
+    with rt.sessions() as session:
+        document = pipeline.get_document(session, document_id)
+        follow = document.kind == DocumentKind.SUBMITTED and document.digitized_key is not None
+        pages = document.page_count
+        signed = any(s.role == SignerRole.OFFICER for s in document.signatures)
+    if follow and not signed:
+        schedule_sign(
+            document_id, SignerRole.OFFICER, SignatureLevel(rt.settings.signature_level), pages
+        )
+    return done
+
+
+@celery_app.task(bind=True, name="sohoa.sign", max_retries=None)  # type: ignore[untyped-decorator]
+def sign_task(self: Task, document_id: int, role: str, level: str) -> bool:
+    """A PAdES signature by ``role`` at ``level``."""
+    return _run(
+        self,
+        document_id,
+        pipeline.SIGN,
+        lambda rt: pipeline.sign(rt, document_id, SignerRole(role), SignatureLevel(level)),
+    )
+
+
+def schedule_digitize(document_id: int, pages: int) -> None:
+    """Queue the digitize stage of a document."""
+    soft, hard = time_limits(get_settings(), pages)
+    digitize_task.apply_async((document_id,), soft_time_limit=soft, time_limit=hard)
+
+
+def schedule_sign(document_id: int, role: SignerRole, level: SignatureLevel, pages: int) -> None:
+    """Queue a signature of a document."""
+    soft, hard = time_limits(get_settings(), max(1, pages // 10))
+    sign_task.apply_async(
+        (document_id, role.value, level.value), soft_time_limit=soft, time_limit=hard
+    )
+
+
+def schedule_stage(
+    document_id: int, stage: str, role: SignerRole | None, level: SignatureLevel, pages: int
+) -> None:
+    """Queue ``stage`` again (retry of a failed document)."""
+    if stage == pipeline.DIGITIZE:
+        schedule_digitize(document_id, pages)
+    else:
+        schedule_sign(document_id, role or SignerRole.AGENCY, level, pages)
+
+
+__all__ = [
+    "digitize_task",
+    "schedule_digitize",
+    "schedule_sign",
+    "schedule_stage",
+    "sign_task",
+    "time_limits",
+]
