@@ -1,1 +1,21 @@
-"""sohoa ocr package."""
+"""Digitization engine: scans → searchable PDF/A-2b (số hóa); the only caller of Tesseract."""
+
+from __future__ import annotations
+
+from ocr.digitize import (
+    DigitizeReport,
+    PageProgress,
+    PageReport,
+    check_input,
+    digitize,
+    sha256_file,
+)
+
+__all__ = [
+    "DigitizeReport",
+    "PageProgress",
+    "PageReport",
+    "check_input",
+    "digitize",
+    "sha256_file",
+]

@@ -1,0 +1,229 @@
+"""Digitize: scans (images, PDFs) → one searchable PDF/A-2b and a report (số hóa).
+
+The facade the CLI, the API and the workers call. Inputs are checked first (cheap, all of them,
+before any work), pages are processed in parallel (one Tesseract process per core), and the
+output is written next to its destination and renamed into place only once it validated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from core.errors import ConfigurationError, InputError
+from core.settings import Settings, get_settings
+from ocr.engine import OcrOptions, PageTask, process_page
+from ocr.page import PageResult, PageSourceKind
+from ocr.pdfa import write_pdfa
+from ocr.raster import InputInfo
+from ocr.raster import check_input as _check_file
+
+Stage = Literal["checked", "page-done", "writing", "done"]
+
+_BCP47 = {"vie": "vi", "eng": "en", "fra": "fr", "deu": "de", "chi_sim": "zh", "jpn": "ja"}
+
+
+@dataclass(frozen=True)
+class PageProgress:
+    """Progress of one digitization: pages finished out of the total, and the current stage."""
+
+    page: int
+    total: int
+    stage: Stage
+
+
+@dataclass(frozen=True)
+class PageReport:
+    """What happened to one page (``index`` from 0, ``skew`` in degrees CCW)."""
+
+    index: int
+    dpi: int
+    rotation: int
+    skew: float
+    confidence: float
+    text: str
+    source: PageSourceKind
+    width_pt: float
+    height_pt: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DigitizeReport:
+    """The result of ``digitize``: per-page facts, the whole text, hashes, PDF/A level."""
+
+    output: Path
+    pages: list[PageReport]
+    text: str
+    input_sha256: list[str]
+    output_sha256: str
+    pdfa: str
+    page_count: int
+    language: str
+    languages: str
+    title: str | None
+    timings: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (paths as strings)."""
+        data = asdict(self)
+        data["output"] = str(self.output)
+        return data
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_input(path: Path, settings: Settings) -> None:
+    """Check one input cheaply (size, real format, encryption, signature, pages, pixels).
+
+    Raises:
+        InputError: the matching subclass from ``core.errors``.
+    """
+    _check_file(path, settings)
+
+
+def ocr_options(settings: Settings) -> OcrOptions:
+    """Recognition options from settings (the "best" models need their own tessdata folder)."""
+    tessdata = None
+    if settings.ocr_model == "best":
+        tessdata = settings.tessdata_best_dir
+        if tessdata is None or not (tessdata / "osd.traineddata").is_file():
+            raise ConfigurationError(
+                "ocr_model=best needs SOHOA_TESSDATA_BEST_DIR with the best models, "
+                "osd.traineddata and configs/"
+            )
+    return OcrOptions(
+        languages=settings.ocr_languages,
+        min_dpi=settings.ocr_min_dpi,
+        tessdata_dir=tessdata,
+        jpeg_quality=settings.ocr_jpeg_quality,
+    )
+
+
+def _run_pages(
+    tasks: list[PageTask], jobs: int, on_done: Callable[[PageResult], None]
+) -> list[PageResult]:
+    results: dict[int, PageResult] = {}
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            results[task.index] = process_page(task)
+            on_done(results[task.index])
+        return [results[i] for i in sorted(results)]
+    # Each worker thread drives its own single-threaded Tesseract *process*, so N workers keep
+    # N cores busy; the Python side of a page (~0.2 s of Pillow work, which releases the GIL)
+    # does not need a process of its own. Threads start instantly and, unlike a process pool,
+    # are safe inside the threaded API and Celery workers (no fork, no re-import of __main__).
+    with ThreadPoolExecutor(max_workers=min(jobs, len(tasks)), thread_name_prefix="ocr") as pool:
+        futures: dict[Future[PageResult], PageTask] = {
+            pool.submit(process_page, task): task for task in tasks
+        }
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.index] = result
+                on_done(result)
+        except BaseException:
+            for pending in futures:
+                pending.cancel()
+            raise
+    return [results[i] for i in sorted(results)]
+
+
+def digitize(
+    inputs: Sequence[Path],
+    output: Path,
+    *,
+    settings: Settings | None = None,
+    title: str | None = None,
+    progress: Callable[[PageProgress], None] | None = None,
+) -> DigitizeReport:
+    """Turn scans into one searchable PDF/A-2b at ``output``, pages in the given order.
+
+    Args:
+        inputs: Image files (JPEG, PNG, TIFF, BMP) and PDFs; together they form one document.
+        output: Where the PDF/A-2b goes; written only if everything succeeded.
+        settings: Defaults to the process settings.
+        title: Document title for the metadata (defaults to the output's stem).
+        progress: Called after the checks, after each page, and when writing.
+
+    Raises:
+        InputError: A bad input (its subclass names the problem); nothing is written.
+        OCRFailed, PDFAValidationFailed: Processing failed; nothing is written.
+    """
+    settings = settings or get_settings()
+    started = time.perf_counter()
+    if not inputs:
+        raise InputError("no input files given", detail_vi="Chưa chọn tệp đầu vào")
+    infos: list[InputInfo] = [_check_file(Path(p), settings) for p in inputs]
+    options = ocr_options(settings)
+    tasks = [
+        PageTask(plan, i, options)
+        for i, plan in enumerate(plan for info in infos for plan in info.pages)
+    ]
+    if len(tasks) > settings.max_pages:
+        raise InputError(f"{len(tasks)} pages in all, over the limit of {settings.max_pages}")
+    total = len(tasks)
+    notify = progress or (lambda _p: None)
+    notify(PageProgress(0, total, "checked"))
+    checked = time.perf_counter()
+    done = 0
+
+    def on_done(_result: PageResult) -> None:
+        nonlocal done
+        done += 1
+        notify(PageProgress(done, total, "page-done"))
+
+    results = _run_pages(tasks, settings.resolved_ocr_jobs(), on_done)
+    pages_done = time.perf_counter()
+    notify(PageProgress(total, total, "writing"))
+    language = _BCP47.get(settings.ocr_languages.split("+")[0], "und")
+    title = title if title is not None else output.stem
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_pdfa(results, output, title=title, language=language)
+    written = time.perf_counter()
+    report = DigitizeReport(
+        output=output,
+        pages=[
+            PageReport(
+                r.index,
+                r.dpi,
+                r.rotation,
+                r.skew,
+                r.confidence,
+                r.text,
+                r.source,
+                round(r.width, 2),
+                round(r.height, 2),
+                {k: round(v, 3) for k, v in r.timings.items()},
+            )
+            for r in results
+        ],
+        text="\n\f".join(r.text for r in results),
+        input_sha256=[sha256_file(Path(p)) for p in inputs],
+        output_sha256=sha256_file(output),
+        pdfa="2b",
+        page_count=total,
+        language=language,
+        languages=settings.ocr_languages,
+        title=title,
+        timings={
+            "check": round(checked - started, 3),
+            "pages": round(pages_done - checked, 3),
+            "write": round(written - pages_done, 3),
+            "total": round(time.perf_counter() - started, 3),
+        },
+    )
+    notify(PageProgress(total, total, "done"))
+    return report

@@ -1,0 +1,208 @@
+"""Assemble the searchable PDF/A-2b: page images plus an invisible text layer, then validate.
+
+The text layer uses a "glyphless" font (Tesseract's own trick): a Type0 font over a TrueType
+CIDFont whose every CID draws the same empty glyph, with CIDs equal to the UTF-16 code units of
+the text and a ToUnicode CMap mapping them back. Any Unicode text (all Vietnamese letters with
+their tone marks) can be written and ``pdftotext`` extracts it exactly, with one 572-byte font
+for the whole document. The image is drawn turned by the page's deskew/orientation angle
+through the drawing matrix, so the scan is stored as it came, never resampled.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Stream
+from pikepdf.pdfa import PdfaError
+from pikepdf.pdfa import save as pdfa_save
+
+from core.errors import PDFAValidationFailed
+from ocr.page import PageResult, TextLine
+
+#: Glyph advance of the glyphless font, in 1/1000 em (its only glyph is 1024/2048 wide).
+_ADVANCE = 500
+PRODUCER = "sohoa"
+
+
+@cache
+def _font_program() -> bytes:
+    return resources.files("ocr").joinpath("data/glyphless.ttf").read_bytes()
+
+
+def _to_unicode_cmap() -> bytes:
+    # One bfrange per high byte (a range may only vary in its last byte). Code points that must
+    # not appear in extracted text (NUL, surrogates, BOM, non-characters) are left unmapped.
+    ranges: list[str] = []
+    for high in range(256):
+        if 0xD8 <= high <= 0xDF:
+            continue
+        low_start = 1 if high == 0 else 0
+        low_end = 0xFD if high == 0xFF else 0xFF
+        if high == 0xFE:
+            ranges.append("<FE00> <FEFE> <FE00>")
+            continue
+        start = (high << 8) | low_start
+        end = (high << 8) | low_end
+        ranges.append(f"<{start:04X}> <{end:04X}> <{start:04X}>")
+    blocks = []
+    for i in range(0, len(ranges), 100):
+        chunk = ranges[i : i + 100]
+        blocks.append(f"{len(chunk)} beginbfrange\n" + "\n".join(chunk) + "\nendbfrange")
+    text = (
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+        "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        + "\n".join(blocks)
+        + "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+    )
+    return text.encode("ascii")
+
+
+def glyphless_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
+    """Add the glyphless Type0 font to ``pdf`` and return it (an indirect object)."""
+    program = Stream(pdf, _font_program())
+    program.Length1 = len(_font_program())
+    descriptor = Dictionary(
+        Type=Name.FontDescriptor,
+        FontName=Name.GlyphLessFont,
+        Flags=5,
+        FontBBox=Array([0, 0, _ADVANCE, 1000]),
+        ItalicAngle=0,
+        Ascent=1000,
+        Descent=0,
+        CapHeight=1000,
+        StemV=80,
+        FontFile2=pdf.make_indirect(program),
+    )
+    # Every CID maps to glyph 1, the font's one (empty) glyph; never to .notdef (PDF/A-2).
+    cid_to_gid = Stream(pdf, zlib.compress(b"\x00\x01" * 65536, 9))
+    cid_to_gid.Filter = Name.FlateDecode
+    cid_font = Dictionary(
+        Type=Name.Font,
+        Subtype=Name.CIDFontType2,
+        BaseFont=Name.GlyphLessFont,
+        CIDSystemInfo=Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
+        FontDescriptor=pdf.make_indirect(descriptor),
+        DW=_ADVANCE,
+        CIDToGIDMap=pdf.make_indirect(cid_to_gid),
+    )
+    to_unicode = Stream(pdf, zlib.compress(_to_unicode_cmap(), 9))
+    to_unicode.Filter = Name.FlateDecode
+    font = Dictionary(
+        Type=Name.Font,
+        Subtype=Name.Type0,
+        BaseFont=Name.GlyphLessFont,
+        Encoding=Name("/Identity-H"),
+        DescendantFonts=Array([pdf.make_indirect(cid_font)]),
+        ToUnicode=pdf.make_indirect(to_unicode),
+    )
+    return pdf.make_indirect(font)
+
+
+def _n(value: float) -> str:
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def image_matrix(page: PageResult) -> list[float]:
+    """The ``cm`` matrix drawing the stored image centred on the page, turned by its angle."""
+    width = page.image.width * 72.0 / page.dpi
+    height = page.image.height * 72.0 / page.dpi
+    radians = math.radians(page.angle)
+    c, s = math.cos(radians), math.sin(radians)
+    # Snap exact quarter turns so 90° pages get clean integer matrices.
+    c, s = (
+        (round(c) if abs(c - round(c)) < 1e-9 else c),
+        (round(s) if abs(s - round(s)) < 1e-9 else s),
+    )
+    e = page.width / 2 - c * width / 2 + s * height / 2
+    f = page.height / 2 - s * width / 2 - c * height / 2
+    return [c * width, s * width, -s * height, c * height, e, f]
+
+
+def text_layer(lines: Sequence[TextLine], page_height: float) -> str:
+    """Content-stream operators drawing ``lines`` as invisible text (render mode 3)."""
+    out = ["BT", "3 Tr"]
+    for line in lines:
+        size = max(1.0, line.bottom - line.top)
+        # Baseline about a fifth of the line height above the bottom (descenders below it).
+        baseline = page_height - (line.bottom - 0.2 * size)
+        out.append(f"/F1 {_n(size)} Tf")
+        words = line.words
+        for i, word in enumerate(words):
+            text = word.text if i == len(words) - 1 else word.text + " "
+            span = (words[i + 1].left - word.left) if i < len(words) - 1 else word.right - word.left
+            natural = len(text.encode("utf-16-be")) / 2 * _ADVANCE / 1000 * size
+            scale = max(1.0, 100.0 * span / natural) if natural else 100.0
+            out.append(f"1 0 0 1 {_n(word.left)} {_n(baseline)} Tm {_n(scale)} Tz")
+            out.append(f"<{text.encode('utf-16-be').hex().upper()}> Tj")
+    out.append("ET")
+    return "\n".join(out)
+
+
+def build_document(pages: Sequence[PageResult], *, title: str | None, language: str) -> pikepdf.Pdf:
+    """An in-memory PDF with one page per result (not yet PDF/A-prepared)."""
+    pdf = pikepdf.new()
+    font = glyphless_font(pdf)
+    for page in pages:
+        image = Stream(pdf, page.image.data)
+        image.Type = Name.XObject
+        image.Subtype = Name.Image
+        image.Width = page.image.width
+        image.Height = page.image.height
+        image.ColorSpace = Name(page.image.colour_space)
+        image.BitsPerComponent = page.image.bits
+        image.Filter = Name(page.image.filter)
+        matrix = " ".join(_n(v) for v in image_matrix(page))
+        content = f"q {matrix} cm /Im0 Do Q\n{text_layer(page.lines, page.height)}\n"
+        contents = Stream(pdf, zlib.compress(content.encode("ascii"), 6))
+        contents.Filter = Name.FlateDecode
+        page_dict = Dictionary(
+            Type=Name.Page,
+            MediaBox=Array([0, 0, round(page.width, 3), round(page.height, 3)]),
+            Resources=Dictionary(
+                XObject=Dictionary(Im0=pdf.make_indirect(image)),
+                Font=Dictionary(F1=font),
+            ),
+            Contents=pdf.make_indirect(contents),
+        )
+        pdf.pages.append(pikepdf.Page(page_dict))
+    pdf.Root.Lang = pikepdf.String(language)
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        if title:
+            meta["dc:title"] = title
+        meta["dc:language"] = [language]
+        meta["pdf:Producer"] = PRODUCER
+        meta["xmp:CreatorTool"] = PRODUCER
+    return pdf
+
+
+def write_pdfa(
+    pages: Sequence[PageResult], output: Path, *, title: str | None, language: str
+) -> None:
+    """Write ``pages`` to ``output`` as validated PDF/A-2b, atomically.
+
+    ``pikepdf.pdfa.save`` writes to a temporary file next to ``output``, validates the bytes
+    written and only then moves them into place: a failure leaves no file behind.
+
+    Raises:
+        PDFAValidationFailed: The written file did not pass PDF/A-2b validation.
+    """
+    pdf = build_document(pages, title=title, language=language)
+    try:
+        pdfa_save(pdf, output, "2b")
+    except PdfaError as exc:
+        findings = "; ".join(str(f) for f in exc.report.findings[:3])
+        raise PDFAValidationFailed(
+            f"output failed PDF/A-2b validation: {findings}",
+            detail_vi="Tệp kết quả không đạt chuẩn PDF/A-2b",
+        ) from exc
+    finally:
+        pdf.close()

@@ -1,0 +1,178 @@
+"""Page geometry before and after OCR: deskew (small angles) and upright orientation (90° steps).
+
+Deskew matters more than anything else for accuracy: on a page skewed by 1–3°, Tesseract's
+layout step silently drops most of the text (CER 14% instead of 0.2% on our synthetic scans).
+The skew is found by a projection profile on a small binarised copy of the page: text lines
+give the sharpest row profile when they are horizontal. Testing both axes also tells a page
+whose lines run vertically (turned by 90°) from an upright one; which of the two (or upside
+down) it is comes from Tesseract's own orientation detection (``--psm 1``), read back from the
+direction in which the recognised words follow each other.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+#: Work on a copy of about this resolution: enough for 0.05° steps over a page width.
+_ANALYSIS_DPI = 100
+_COARSE_LIMIT = 10.0
+_COARSE_STEP = 1.0
+_REFINEMENTS = ((0.25, 1.0), (0.05, 0.25))  # (step, half-width) of each finer search
+#: Angles below this are left alone: rotating costs time and a little sharpness.
+MIN_CORRECTION = 0.1
+
+
+@dataclass(frozen=True)
+class Skew:
+    """Result of the skew analysis.
+
+    Attributes:
+        degrees: Counter-clockwise angle of the text lines (the page is corrected by its negative).
+        vertical: True if the lines run vertically (the page is turned by 90° or 270°).
+    """
+
+    degrees: float
+    vertical: bool
+
+
+def _otsu(histogram: Sequence[int]) -> int:
+    total = sum(histogram)
+    weighted_total = sum(i * h for i, h in enumerate(histogram))
+    best, threshold = -1.0, 128
+    background, weighted_background = 0, 0
+    for level, count in enumerate(histogram):
+        background += count
+        if background == 0:
+            continue
+        foreground = total - background
+        if foreground == 0:
+            break
+        weighted_background += level * count
+        mean_b = weighted_background / background
+        mean_f = (weighted_total - weighted_background) / foreground
+        between = background * foreground * (mean_b - mean_f) ** 2
+        if between > best:
+            best, threshold = between, level
+    return threshold
+
+
+def ink_mask(image: Image.Image, dpi: float, target_dpi: float = _ANALYSIS_DPI) -> Image.Image:
+    """A small greyscale copy of ``image`` where ink is bright (255) and paper is black (0)."""
+    gray = image.convert("L")
+    factor = max(1, round(dpi / target_dpi))
+    if factor > 1:
+        gray = gray.reduce(factor)
+    threshold = _otsu(gray.histogram())
+    return gray.point(lambda v: 255 if v <= threshold else 0)
+
+
+def _sharpness(mask: Image.Image, angle: float) -> float:
+    turned = mask.rotate(angle, resample=Image.Resampling.NEAREST) if angle else mask
+    # Shrinking to one column averages each row in C: the row profile of the turned page.
+    profile = list(turned.resize((1, turned.height), Image.Resampling.BOX).getdata())
+    return float(sum((b - a) ** 2 for a, b in itertools.pairwise(profile)))
+
+
+def _search(
+    mask: Image.Image, center: float, step: float, half_width: float
+) -> tuple[float, float]:
+    count = round(half_width / step)
+    candidates = [center + i * step for i in range(-count, count + 1)]
+    scored = [(_sharpness(mask, a), a) for a in candidates]
+    score, angle = max(scored)
+    return angle, score
+
+
+def estimate_skew(image: Image.Image, dpi: float) -> Skew:
+    """Find the small rotation of the text lines (and whether they run vertically)."""
+    mask = ink_mask(image, dpi)
+    if mask.getbbox() is None:
+        return Skew(0.0, vertical=False)
+    coarse = mask.reduce(2) if min(mask.size) > 400 else mask
+    horizontal_angle, horizontal_score = _search(coarse, 0.0, _COARSE_STEP, _COARSE_LIMIT)
+    upright = coarse.transpose(Image.Transpose.ROTATE_90)
+    vertical_angle, vertical_score = _search(upright, 0.0, _COARSE_STEP, _COARSE_LIMIT)
+    vertical = vertical_score > horizontal_score
+    angle = vertical_angle if vertical else horizontal_angle
+    fine = mask.transpose(Image.Transpose.ROTATE_90) if vertical else mask
+    for step, half_width in _REFINEMENTS:
+        angle, _ = _search(fine, angle, step, half_width)
+    # The search finds the rotation that straightens the lines; the skew is its opposite.
+    return Skew(round(-angle, 2) + 0.0, vertical=vertical)
+
+
+def deskew(image: Image.Image, skew: Skew) -> Image.Image:
+    """Rotate ``image`` so its text lines are straight (white fill, same size)."""
+    if abs(skew.degrees) < MIN_CORRECTION:
+        return image
+    fill: int | tuple[int, ...] = 255 if image.mode in ("L", "1") else (255,) * len(image.mode)
+    source = image.convert("L") if image.mode == "1" else image
+    return source.rotate(-skew.degrees, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned box in pixels (left, top, right, bottom), origin top-left."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def center(self) -> tuple[float, float]:
+        """Middle of the box."""
+        return ((self.left + self.right) / 2, (self.top + self.bottom) / 2)
+
+
+def rotation_from_flow(lines: Sequence[Sequence[Box]]) -> int:
+    """Clockwise turn (0, 90, 180, 270) that makes the page upright, from word order.
+
+    Tesseract (``--psm 1``) reads a turned page correctly but reports word boxes on the page
+    as given; consecutive words of a line therefore point along the reading direction.
+    """
+    votes = {0: 0.0, 90: 0.0, 180: 0.0, 270: 0.0}
+    for words in lines:
+        for first, second in itertools.pairwise(words):
+            (x1, y1), (x2, y2) = first.center, second.center
+            dx, dy = x2 - x1, y2 - y1
+            if abs(dx) >= abs(dy):
+                votes[0 if dx > 0 else 180] += abs(dx)
+            else:
+                # Reading bottom-to-top means the page was turned counter-clockwise.
+                votes[90 if dy < 0 else 270] += abs(dy)
+    best = max(votes, key=lambda r: votes[r])
+    return best if votes[best] > 0 else 0
+
+
+def rotate_box(box: Box, rotation: int, width: float, height: float) -> Box:
+    """Map a box on a ``width`` × ``height`` page to the page turned clockwise by ``rotation``."""
+    if rotation == 0:
+        return box
+    corners = [(box.left, box.top), (box.right, box.bottom)]
+    if rotation == 90:
+        mapped = [(height - y, x) for x, y in corners]
+    elif rotation == 180:
+        mapped = [(width - x, height - y) for x, y in corners]
+    elif rotation == 270:
+        mapped = [(y, width - x) for x, y in corners]
+    else:
+        raise ValueError(f"rotation must be a multiple of 90, not {rotation}")
+    xs, ys = [p[0] for p in mapped], [p[1] for p in mapped]
+    return Box(min(xs), min(ys), max(xs), max(ys))
+
+
+_TRANSPOSE = {
+    90: Image.Transpose.ROTATE_270,
+    180: Image.Transpose.ROTATE_180,
+    270: Image.Transpose.ROTATE_90,
+}
+
+
+def turn_upright(image: Image.Image, rotation: int) -> Image.Image:
+    """Turn ``image`` clockwise by ``rotation`` degrees (lossless 90° steps)."""
+    return image if rotation == 0 else image.transpose(_TRANSPOSE[rotation])
