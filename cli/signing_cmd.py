@@ -1,9 +1,146 @@
-"""Commands of the `sohoa` CLI for this area (filled in by its owner)."""
+"""``sohoa sign``, ``sohoa verify`` and ``sohoa pki export-root``.
+
+With no key configured (``SOHOA_SIGNING_KEY_SOURCE=dev``) signing uses the development PKI under
+``SOHOA_DATA_DIR`` and starts its TSA/OCSP on 127.0.0.1 for the duration of the command.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from core.domain import SignatureLevel, SignerRole
+from core.errors import CorruptFile, SohoaError
+from core.settings import get_settings
+
+pki_app = typer.Typer(
+    help="The development PKI (untrusted; for trials and tests).", no_args_is_help=True
+)
+
+
+def _quiet_pyhanko() -> None:
+    # pyHanko logs every failed path or fetch with a traceback; the report says it in one line.
+    for name in ("pyhanko", "pyhanko_certvalidator", "certomancer"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def sign_command(
+    source: Annotated[Path, typer.Argument(help="The PDF/A-2b to sign.", exists=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the signed PDF.")],
+    level: Annotated[
+        SignatureLevel | None, typer.Option("--level", help="PAdES level (default from settings).")
+    ] = None,
+    role: Annotated[SignerRole, typer.Option("--role", help="Who signs.")] = SignerRole.AGENCY,
+    reason: Annotated[str | None, typer.Option("--reason", help="Reason (lý do ký).")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Name on the stamp (agency or officer).")
+    ] = None,
+    invisible: Annotated[bool, typer.Option("--invisible", help="No visible stamp.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result.")] = False,
+) -> None:
+    """Sign a PDF (ký số) at PAdES B-B, B-T, B-LT or B-LTA."""
+    from signing import SignatureRequest, load_signer, sign_pdf
+
+    _quiet_pyhanko()
+    settings = get_settings()
+    chosen = level or SignatureLevel(settings.signature_level)
+    signer = load_signer(settings, role)
+    try:
+        result = sign_pdf(
+            source,
+            output,
+            SignatureRequest(
+                level=chosen, role=role, reason=reason, display_name=name, visible=not invisible
+            ),
+            settings=settings,
+            signer=signer,
+        )
+    finally:
+        if signer.dev_pki is not None:
+            signer.dev_pki.stop()
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "output": str(output),
+                    "level": result.level.value,
+                    "signer": result.signer_subject,
+                    "signing_time": result.signing_time.isoformat(),
+                    "sha256": result.sha256,
+                    "size": result.size,
+                    "field": result.field_name,
+                    "development_pki": signer.is_development,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        note = " (DEVELOPMENT key, not trusted)" if signer.is_development else ""
+        print(f"{output}: signed {result.level.value} by {result.signer_subject}{note}")
+
+
+def verify_command(
+    source: Annotated[Path, typer.Argument(help="The signed PDF.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+) -> None:
+    """Verify every signature (xác thực chữ ký): exit 0 valid, 1 not valid, 2 unreadable."""
+    from signing import verify_pdf
+
+    _quiet_pyhanko()
+    settings = get_settings()
+    pki = None
+    if settings.signing_key_source == "dev":
+        from signing.devpki import dev_pki_for
+
+        # B-B/B-T signatures of the dev PKI need its OCSP responder to answer now.
+        pki = dev_pki_for(settings.resolved_data_dir(), agency_name=settings.agency_name)
+        pki.start()
+    try:
+        report = verify_pdf(source, settings=settings)
+    except (CorruptFile, OSError) as exc:
+        message = exc.message if isinstance(exc, SohoaError) else str(exc)
+        print(f"sohoa: error [unreadable]: {message}", file=sys.stderr)
+        raise typer.Exit(2) from exc
+    except SohoaError as exc:
+        print(f"sohoa: error [{exc.code}]: {exc.message}", file=sys.stderr)
+        raise typer.Exit(2) from exc
+    finally:
+        if pki is not None:
+            pki.stop()
+    if as_json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{source}: {report.verdict.upper()} — {report.reason}")
+        for sig in report.signatures:
+            print(
+                f"  {sig.field_name}: {sig.kind} {sig.level or ''} by {sig.signer_subject}; "
+                f"time {sig.signing_time}; timestamp {sig.timestamp}; "
+                f"trusted={sig.trusted} whole-file={sig.covers_whole_file} "
+                f"problems={','.join(sig.problems) or 'none'}"
+            )
+    raise typer.Exit(0 if report.verdict == "valid" else 1)
+
+
+@pki_app.command("export-root")
+def export_root(
+    target: Annotated[Path, typer.Argument(help="Where to write the root certificate (PEM).")],
+) -> None:
+    """Write the development root CA so other validators (pdfsig, Acrobat) can trust it."""
+    from signing.devpki import UNTRUSTED, dev_pki_for
+
+    settings = get_settings()
+    pki = dev_pki_for(settings.resolved_data_dir(), agency_name=settings.agency_name)
+    target.write_bytes(pki.root_pem())
+    print(f"{target}: {UNTRUSTED} root CA of {pki.directory}", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
+    app.command("sign")(sign_command)
+    app.command("verify")(verify_command)
+    app.add_typer(pki_app, name="pki")

@@ -1,0 +1,103 @@
+"""Trust anchors and validation contexts for signing (B-LT/B-LTA) and verification.
+
+A validation context for signing is cached per signer for a few minutes: it holds the
+revocation data already fetched, so a batch does not ask the OCSP responder for every page.
+Verification builds a fresh context each time (its answer must reflect the present), sharing
+only the parsed trust roots.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import pem, x509
+from pyhanko_certvalidator import ValidationContext
+
+from core.errors import ConfigurationError
+from core.settings import Settings
+
+_SIGNING_CONTEXT_TTL = 300.0
+
+
+@lru_cache(maxsize=8)
+def _load_pem_bundle(path: Path, mtime: float) -> tuple[x509.Certificate, ...]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read trust roots {path}: {exc.strerror}") from exc
+    if pem.detect(data):
+        return tuple(x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True))
+    return (x509.Certificate.load(data),)
+
+
+def load_certificates(path: Path) -> tuple[x509.Certificate, ...]:
+    """Certificates from a PEM bundle or a single DER file."""
+    return _load_pem_bundle(path, path.stat().st_mtime if path.exists() else 0.0)
+
+
+def trust_roots_for(settings: Settings | None) -> list[x509.Certificate]:
+    """Configured trust roots; in development mode also the development root."""
+    roots: list[x509.Certificate] = []
+    if settings is None:
+        return roots
+    if settings.trust_roots_file is not None:
+        roots.extend(load_certificates(settings.trust_roots_file))
+    if settings.signing_key_source == "dev":
+        from signing.devpki import dev_pki_for
+
+        roots.append(dev_pki_for(settings.resolved_data_dir()).root())
+    return roots
+
+
+def _is_self_signed(cert: x509.Certificate) -> bool:
+    return bool(cert.self_signed in ("maybe", "yes"))
+
+
+_SIGNING_CONTEXTS: dict[int, tuple[float, Any, ValidationContext]] = {}
+_LOCK = threading.Lock()
+
+
+def signing_validation_context(settings: Settings, signer: Any) -> ValidationContext:
+    """The (cached) context pyHanko uses to collect OCSP/CRL data while signing B-LT/B-LTA.
+
+    ``hard-fail`` makes an unreachable responder an error instead of a signature that
+    silently lacks its revocation data.
+    """
+    now = time.monotonic()
+    with _LOCK:
+        cached = _SIGNING_CONTEXTS.get(id(signer))
+        if cached is not None and cached[1] is signer and now - cached[0] < _SIGNING_CONTEXT_TTL:
+            return cached[2]
+        roots = trust_roots_for(settings) + [c for c in signer.chain if _is_self_signed(c)]
+        context = ValidationContext(
+            trust_roots=roots,
+            other_certs=list(signer.chain),
+            allow_fetching=True,
+            revocation_mode="hard-fail",
+        )
+        _SIGNING_CONTEXTS[id(signer)] = (now, signer, context)
+        return context
+
+
+def verification_context(
+    trust_roots: Iterable[x509.Certificate], *, allow_fetching: bool = True
+) -> ValidationContext:
+    """A fresh context for verifying signatures against ``trust_roots``."""
+    return ValidationContext(
+        trust_roots=list(trust_roots),
+        allow_fetching=allow_fetching,
+        revocation_mode="hard-fail",
+    )
+
+
+__all__ = [
+    "load_certificates",
+    "signing_validation_context",
+    "trust_roots_for",
+    "verification_context",
+]
