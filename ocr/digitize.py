@@ -18,10 +18,10 @@ from typing import Any, Literal
 from core.errors import ConfigurationError, InputError
 from core.settings import Settings, get_settings
 from ocr.engine import OcrOptions, PageTask, process_page
+from ocr.inputs import InputInfo
+from ocr.inputs import check_input as _check_file
 from ocr.page import PageResult, PageSourceKind
 from ocr.pdfa import write_pdfa
-from ocr.raster import InputInfo
-from ocr.raster import check_input as _check_file
 
 Stage = Literal["checked", "page-done", "writing", "done"]
 

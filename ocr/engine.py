@@ -24,9 +24,10 @@ from PIL import Image
 
 from core.errors import ConfigurationError, OCRFailed
 from ocr import pdftext, preprocess
+from ocr.inputs import PagePlan
 from ocr.page import PageResult, StoredImage, TextLine, Word
 from ocr.preprocess import Box
-from ocr.raster import LoadedPage, PagePlan, load_page
+from ocr.raster import LoadedPage, load_page
 
 # Set before any Tesseract process starts; worker processes inherit it.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")

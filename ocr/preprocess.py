@@ -73,7 +73,7 @@ def ink_mask(image: Image.Image, dpi: float, target_dpi: float = _ANALYSIS_DPI) 
 def _sharpness(mask: Image.Image, angle: float) -> float:
     turned = mask.rotate(angle, resample=Image.Resampling.NEAREST) if angle else mask
     # Shrinking to one column averages each row in C: the row profile of the turned page.
-    profile = list(turned.resize((1, turned.height), Image.Resampling.BOX).getdata())
+    profile = turned.resize((1, turned.height), Image.Resampling.BOX).tobytes()
     return float(sum((b - a) ** 2 for a, b in itertools.pairwise(profile)))
 
 
