@@ -191,6 +191,8 @@ class EmbeddedSeaweedFS:
             "-master.telemetry=false",
             # The default volume count allows only ~77 buckets before 500s (measured).
             "-volume.max=1000",
+            # Pre-stop lets clients move to other volume servers; there are none here.
+            "-volume.preStopSeconds=0",
             "-s3.allowDeleteBucketNotEmpty=false",
             "-s3.autoCreateBucket=false",
             f"-s3.config={identities}",

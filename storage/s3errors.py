@@ -4,7 +4,7 @@
   :class:`~core.errors.StorageUnavailable` (``retryable``: try again later; nothing accepted
   before is affected).
 - Checksum refused (``BadDigest`` and friends): :class:`~core.errors.IntegrityError`.
-- No such key, version or bucket: :class:`~core.errors.NotFound`.
+- No such key or version: :class:`~core.errors.NotFound` (a missing bucket is a StorageError).
 - Any other refusal (object lock, access denied, bad request): :class:`~core.errors.StorageError`.
 """
 
@@ -27,7 +27,7 @@ _CHECKSUM_CODES = frozenset(
         "InvalidChecksum",
     }
 )
-_MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "NoSuchVersion", "NoSuchUpload"})
+_MISSING_CODES = frozenset({"NoSuchKey", "NoSuchVersion", "NoSuchUpload"})
 
 
 def _where(bucket: str | None, key: str | None) -> str:
@@ -49,6 +49,10 @@ def translate_errors(
             raise IntegrityError(
                 f"{operation}{where}: the server refused the data, checksum mismatch ({exc.code})",
                 detail_vi="Kho lưu trữ từ chối dữ liệu: sai mã kiểm tra SHA-256",
+            ) from exc
+        if exc.code == "NoSuchBucket":
+            raise StorageError(
+                f"{operation}{where}: bucket missing (run `sohoa storage check` to create it)"
             ) from exc
         if exc.code in _MISSING_CODES:
             raise NotFound(f"{operation}{where}: {exc.code}") from exc

@@ -25,7 +25,10 @@ _NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    buffer = bytearray()
+    first: bytes = stream.read(size)
+    if len(first) == size or not first:
+        return first  # files answer in one read: no second copy of the part
+    buffer = bytearray(first)
     while len(buffer) < size:
         chunk: bytes = stream.read(size - len(buffer))
         if not chunk:
