@@ -66,15 +66,17 @@ class CurrentUser:
 
 
 def get_current_user(
-    settings: SettingsDep,
-    session: SessionDep,
+    runtime: RuntimeDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> CurrentUser:
     """The user of the bearer token; 401 when missing, invalid, expired or deactivated."""
     if not token:
         raise Unauthorized("Authentication required.", detail_vi="Cần đăng nhập.")
-    username, _role = decode_token(settings, token)
-    user = session.scalar(select(User).where(User.username == username))
+    username, _role = decode_token(runtime.settings, token)
+    # A short session of its own: on SQLite every transaction holds the write lock, so a
+    # session kept open for the whole request would block the route's own writes.
+    with runtime.sessions() as session:
+        user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
         raise Unauthorized("Unknown or deactivated user.", detail_vi="Tài khoản không hợp lệ.")
     # The role is read from the database, not the token, so a demotion takes effect at once.
