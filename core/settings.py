@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
     object_lock_days: int = 30
     presign_expiry_seconds: int = 300
+    #: Multipart part size for uploads; one part at a time is held in memory (minimum 5).
+    s3_part_size_mb: int = 16
+    #: Port of the embedded SeaweedFS S3 gateway; 0 picks a free one (with its gRPC twin).
+    embedded_s3_port: int = 0
     #: SQLAlchemy URL; empty means SQLite at data_dir/sohoa.db.
     database_url: str = ""
 

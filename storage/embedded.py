@@ -3,8 +3,10 @@
 Public API (used by the service's embedded mode and by ``tests/fixtures/s3.py``)::
 
     server = EmbeddedSeaweedFS(data_dir, access_key="sohoa", secret_key="...")
+    server = EmbeddedSeaweedFS.from_settings(settings)   # data_dir/seaweedfs, settings' keys
     server.start()            # blocks until GET /healthz answers; raises StorageUnavailable
     server.endpoint           # "127.0.0.1:<s3 port>" for storage.objects / the minio SDK
+    settings = server.client_settings(settings)          # s3_endpoint filled in
     server.stop()             # SIGTERM, then SIGKILL after a grace period
     with EmbeddedSeaweedFS(...) as server: ...
 
@@ -31,6 +33,7 @@ from pathlib import Path
 from types import TracebackType
 
 from core.errors import ConfigurationError, StorageUnavailable
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +129,24 @@ class EmbeddedSeaweedFS:
         self.ports: dict[str, int] = {}
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: Path = self.data_dir / "logs" / "weed.out"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmbeddedSeaweedFS:
+        """The embedded server of ``make run``: data under ``data_dir/seaweedfs``, the
+        settings' S3 keys, port ``SOHOA_EMBEDDED_S3_PORT`` (0: any free one)."""
+        return cls(
+            settings.resolved_data_dir() / "seaweedfs",
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key.get_secret_value(),
+            s3_port=settings.embedded_s3_port or None,
+        )
+
+    def client_settings(self, settings: Settings) -> Settings:
+        """``settings`` with ``s3_endpoint`` pointing at this running server (no TLS).
+
+        Pass ``SOHOA_S3_ENDPOINT=<endpoint>`` to child processes (workers) the same way.
+        """
+        return settings.model_copy(update={"s3_endpoint": self.endpoint, "s3_secure": False})
 
     # --- properties ------------------------------------------------------------------------
 

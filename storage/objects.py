@@ -151,6 +151,7 @@ class ObjectStore:
             lock_mode=settings.object_lock_mode,
             lock_days=settings.object_lock_days,
             presign_expiry=timedelta(seconds=settings.presign_expiry_seconds),
+            part_size=max(5, settings.s3_part_size_mb) * MiB,
         )
 
     # --- buckets ---------------------------------------------------------------------------
