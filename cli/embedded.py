@@ -52,6 +52,14 @@ def ensure_first_admin(settings: Settings) -> tuple[str, str] | None:
         engine.dispose()
 
 
+class _Stop(Exception):
+    """SIGTERM, turned into an exception so that clean-up runs."""
+
+
+def _raise_stop(signum: int, frame: Any) -> None:
+    raise _Stop
+
+
 class EmbeddedService:
     """Everything ``make run`` needs, owned by one process."""
 
@@ -119,6 +127,9 @@ class EmbeddedService:
         from core import pipeline
         from storage.db import database_url, make_engine, upgrade
 
+        # uvicorn re-raises the signal that stopped it after restoring the previous handler;
+        # SIGTERM's default would kill us before the finally below stops what we started.
+        signal.signal(signal.SIGTERM, _raise_stop)
         try:
             engine = make_engine(database_url(self.settings))
             upgrade(engine)
@@ -148,6 +159,8 @@ class EmbeddedService:
                 app, host=settings.api_host, port=self.port, log_level="warning", lifespan="on"
             )
             uvicorn.Server(config).run()
+        except _Stop:
+            pass
         finally:
             self.stop()
 

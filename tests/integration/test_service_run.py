@@ -1,0 +1,91 @@
+"""``sohoa run`` (what ``make run`` starts): everything embedded, and nothing left after SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fixtures.net import free_port, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_run_starts_everything_embedded_and_sigterm_stops_it_all(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SOHOA_")  # embedded defaults, whatever the caller has set
+    }
+    env |= {"SOHOA_DATA_DIR": str(tmp_path / "data"), "SOHOA_API_PORT": str(port)}
+    out = tmp_path / "run.out"
+    with out.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "run"], env=env, cwd=ROOT, stdout=sink,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_for(lambda: b"sohoa is running" in out.read_bytes(), timeout=60, what="sohoa run")
+        text = out.read_text()
+        assert f"http://127.0.0.1:{port}" in text
+        assert "admin user: admin  password: " in text
+        credentials = (tmp_path / "data" / "admin-credentials.txt").read_text().strip()
+        assert oct((tmp_path / "data" / "admin-credentials.txt").stat().st_mode)[-3:] == "600"
+        wait_for(
+            lambda: httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200,
+            timeout=30,
+            what="readyz",
+        )
+        ready = httpx.get(f"http://127.0.0.1:{port}/readyz").json()
+        assert ready["checks"] == {"database": "ok", "broker": "ok", "s3": "ok"}
+        name, _, password = credentials.partition(":")
+        token = httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/token",
+            data={"username": name, "password": password},
+        )
+        assert token.status_code == 200
+        started = _descendants(process.pid)
+        assert len(started) >= 2  # at least SeaweedFS and the worker
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=90)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in started):
+        time.sleep(0.2)
+    assert not [p for p in started if _alive(p)], "sohoa run left processes running"
+    assert not (tmp_path / "data" / "run.json").exists()
