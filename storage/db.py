@@ -22,7 +22,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +30,8 @@ from core.errors import ServiceUnavailable
 from core.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Arbitrary constant identifying sohoa's migration lock among PostgreSQL advisory locks.
+_MIGRATION_LOCK = 0x50_48_4F_41
 
 
 def database_url(settings: Settings) -> str:
@@ -92,6 +94,9 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     config = alembic_config()
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # API and workers may start together: one migrates, the others wait here.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
     except OperationalError as exc:

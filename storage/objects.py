@@ -31,7 +31,6 @@ Non-ASCII text never goes into S3 headers: the download name is RFC 5987 encoded
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import tempfile
@@ -39,7 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, Any
 from urllib.parse import quote
 
 import urllib3
@@ -52,7 +51,7 @@ from core.errors import Conflict, IntegrityError, NotFound, StorageError
 from core.settings import MiB, Settings
 from storage.keys import safe_name
 from storage.s3errors import translate_errors
-from storage.s3multipart import upload_multipart
+from storage.s3multipart import upload_multipart, upload_single
 
 #: Parts of this size are held in memory one at a time; also the single-PUT threshold.
 DEFAULT_PART_SIZE = 16 * MiB
@@ -236,19 +235,13 @@ class ObjectStore:
                     f"s3://{bucket}/{key} already holds different content",
                     detail_vi="Đối tượng đã tồn tại với nội dung khác",
                 )
-        checksum = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
-        headers = {"x-amz-meta-sha256": sha256}
+        # The hex digest as user metadata (ASCII) lets stat() recognise identical content.
+        headers = {"x-amz-meta-sha256": sha256, "Content-Type": content_type}
         with translate_errors("upload", bucket, key):
             if size <= self.part_size:
-                result = self.client.put_object(
-                    bucket,
-                    key,
-                    cast(BinaryIO, stream),
-                    size,
-                    content_type=content_type,
-                    metadata={**headers, "x-amz-checksum-sha256": checksum},
+                version_id = upload_single(
+                    self.client, bucket, key, stream, size, sha256=sha256, headers=headers
                 )
-                version_id = result.version_id
                 if progress:
                     progress(size)
             else:
@@ -260,7 +253,7 @@ class ObjectStore:
                     size,
                     sha256=sha256,
                     part_size=self.part_size,
-                    headers={**headers, "Content-Type": content_type},
+                    headers=headers,
                     progress=progress,
                 )
         return StoredObject(bucket, key, sha256, size, version_id)

@@ -1,4 +1,4 @@
-"""Multipart upload with an ``x-amz-checksum-sha256`` on every part (minio-py lacks one).
+"""Uploads with ``x-amz-checksum-sha256`` on every PUT and every part (minio-py sends none).
 
 minio-py 7.2 ``put_object`` neither sends checksums on parts nor lists them in
 ``CompleteMultipartUpload``; this module drives the three S3 calls itself through the client's
@@ -46,6 +46,33 @@ def _complete_body(parts: list[tuple[int, str, str]]) -> bytes:
         ET.SubElement(part, "ChecksumSHA256").text = checksum
     body: bytes = ET.tostring(root, encoding="utf-8")
     return body
+
+
+def upload_single(
+    client: Minio,
+    bucket: str,
+    key: str,
+    stream: IO[bytes],
+    size: int,
+    *,
+    sha256: str,
+    headers: dict[str, str],
+) -> str | None:
+    """One PUT of ``size`` bytes (at most a part) with its checksum; returns the version id.
+
+    minio-py's ``put_object`` picks its own part size and would turn a 16 MiB body into a
+    multipart upload, where a whole-object checksum header is invalid; so PUT directly.
+    """
+    data = _read_exactly(stream, size)
+    if len(data) != size:
+        raise IntegrityError(f"s3://{bucket}/{key}: stream ended after {len(data)} of {size} bytes")
+    checksum = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
+    put_headers: dict[str, Any] = {**headers, "x-amz-checksum-sha256": checksum}
+    response = client._execute(
+        "PUT", bucket, key, body=data, headers=put_headers, no_body_trace=True
+    )
+    version: str | None = response.headers.get("x-amz-version-id")
+    return version
 
 
 def upload_multipart(
@@ -128,4 +155,4 @@ def upload_multipart(
         raise
 
 
-__all__ = ["upload_multipart"]
+__all__ = ["upload_multipart", "upload_single"]

@@ -254,3 +254,16 @@ def test_cli_storage_check_reports_buckets_and_probe(s3_settings: Settings, tmp_
 
 def s3_settings_buckets(settings: Settings) -> list[str]:
     return [settings.bucket_originals, settings.bucket_documents, settings.bucket_results]
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_objects_at_the_part_size_boundary_round_trip(
+    object_store: ObjectStore, extra: int
+) -> None:
+    # Exactly one part goes as a single PUT (minio-py's own put_object would split it and
+    # send an invalid whole-object checksum); one byte more goes multipart.
+    data = os.urandom(object_store.part_size + extra)
+    stored = object_store.put_stream(
+        object_store.buckets.documents, _key(), io.BytesIO(data), len(data)
+    )
+    assert object_store.read_bytes(stored.bucket, stored.key, stored.sha256) == data
