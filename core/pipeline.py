@@ -14,30 +14,32 @@ Stages and statuses of a document (tài liệu):
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from prometheus_client import Counter, Histogram
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from core import stages
-from core.domain import DocumentKind, DocumentStatus, SignatureLevel, SignerRole
-from core.errors import Conflict, NotFound, SohoaError
-from core.settings import Settings
+from core.domain import DocumentStatus, SignatureLevel, SignerRole
+from core.errors import Conflict, SohoaError
+from core.intake import (
+    DIGITIZE,
+    SIGN,
+    create_dossier,
+    documents_stuck,
+    next_stage,
+    request_signature,
+    retry_stage,
+    submit_document,
+)
+from core.runtime import Runtime, Upload, get_document, sha256_file
 from storage import audit, records
-from storage.db import database_url, make_engine, session_factory
-from storage.keys import document_key, original_key
-from storage.models import Document, Dossier
-from storage.objects import ObjectStore
+from storage.keys import document_key
+from storage.models import Document
 
 log = logging.getLogger(__name__)
 
@@ -51,242 +53,6 @@ STAGE_FAILURES = Counter(
     "sohoa_pipeline_failures_total", "Pipeline stages that failed", ["stage", "code"]
 )
 PAGES_DIGITIZED = Counter("sohoa_pages_digitized_total", "Pages digitized")
-
-#: Stage names, as used by the worker tasks and ``retry``.
-DIGITIZE, SIGN = "digitize", "sign"
-
-
-@dataclass
-class Upload:
-    """One uploaded file: its name as given, where its bytes are now, its media type."""
-
-    name: str
-    path: Path
-    content_type: str = "application/octet-stream"
-
-
-@dataclass
-class Runtime:
-    """What every stage needs: settings, the database, the object store (opened lazily)."""
-
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    _objects: Any = field(default=None, repr=False)
-
-    @classmethod
-    def open(cls, settings: Settings, *, migrate: bool = False) -> Runtime:
-        """A runtime for ``settings``; ``migrate`` runs the database migrations first."""
-        engine = make_engine(database_url(settings))
-        if migrate:
-            from storage.db import upgrade
-
-            upgrade(engine)
-        return cls(settings=settings, engine=engine, sessions=session_factory(engine))
-
-    @property
-    def objects(self) -> ObjectStore:
-        """The S3 object store, buckets ensured on first use."""
-        if self._objects is None:
-            self._objects = stages.open_object_store(self.settings)
-        store: ObjectStore = self._objects
-        return store
-
-    def bucket(self, role: str) -> str:
-        """Name of the bucket with ``role`` (``stages.ORIGINALS``, ``DOCUMENTS``, ``RESULTS``)."""
-        return stages.bucket_name(self.objects, role)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session committed on success, rolled back on error."""
-        with self.sessions() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def get_document(session: Session, document_id: int) -> Document:
-    """The document with this id; :class:`NotFound` otherwise."""
-    document = session.get(Document, document_id)
-    if document is None:
-        raise NotFound(f"document {document_id} not found", detail_vi="Không tìm thấy tài liệu")
-    return document
-
-
-# --- reception: dossiers and uploads (run in the API process) ---------------------------------
-
-
-def create_dossier(
-    rt: Runtime,
-    *,
-    procedure_code: str,
-    applicant_name: str,
-    applicant_id_number: str | None,
-    applicant_phone: str | None,
-    actor: str,
-) -> tuple[Dossier, str]:
-    """Register a dossier; returns it and the citizen's access secret (shown once)."""
-    with rt.session() as session:
-        dossier, secret = records.create_dossier(
-            session,
-            agency_code=rt.settings.agency_code,
-            procedure_code=procedure_code,
-            applicant_name=applicant_name,
-            applicant_id_number=applicant_id_number,
-            applicant_phone=applicant_phone,
-        )
-        audit.append(
-            session,
-            actor=actor,
-            action="dossier.created",
-            subject=dossier.code,
-            idempotency_key=f"dossier.created:{dossier.code}",
-        )
-    return dossier, secret
-
-
-def submit_document(
-    rt: Runtime,
-    dossier_code: str,
-    uploads: list[Upload],
-    *,
-    kind: DocumentKind,
-    type_name: str,
-    summary: str | None,
-    actor: str,
-) -> Document:
-    """Check and store the originals of one document, then record it as ``queued``.
-
-    The originals reach S3 before the document row exists, so a document the API accepted
-    (202) always has its bytes stored. If S3 fails part-way, the objects already written for
-    this request are removed again and no row is written: nothing is half-stored.
-
-    Raises:
-        InputError subclasses for bad files (checked before anything is stored),
-        DuplicateDocument, StorageUnavailable (S3 down), NotFound (no such dossier).
-    """
-    if not uploads:
-        raise Conflict("a document needs at least one file", detail_vi="Cần ít nhất một tệp")
-    pages = 0
-    for upload in uploads:
-        pages += stages.check_input(upload.path, rt.settings)
-    hashes = [sha256_file(u.path) for u in uploads]
-    with rt.session() as session:
-        dossier = records.get_dossier(session, dossier_code)
-        for digest in hashes:
-            existing = records.find_duplicate(session, dossier, digest)
-            if existing is not None:
-                raise records._duplicate_error(existing)
-        taken = set(records.original_keys(session, dossier))
-    keys: list[str] = []
-    for upload in uploads:
-        key = original_key(dossier_code, upload.name, taken=taken)
-        taken.add(key)
-        keys.append(key)
-    stored: list[str] = []
-    try:
-        for upload, key, digest in zip(uploads, keys, hashes, strict=True):
-            rt.objects.put_file(
-                rt.bucket(stages.ORIGINALS),
-                key,
-                upload.path,
-                sha256=digest,
-                content_type=upload.content_type,
-            )
-            stored.append(key)
-        with rt.session() as session:
-            dossier = records.get_dossier(session, dossier_code)
-            document = records.add_document(
-                session, dossier, kind=kind, type_name=type_name, summary=summary, page_count=pages
-            )
-            for upload, key, digest in zip(uploads, keys, hashes, strict=True):
-                records.add_original(
-                    session,
-                    document,
-                    upload_name=upload.name,
-                    object_key=key,
-                    sha256=digest,
-                    size=upload.path.stat().st_size,
-                    content_type=upload.content_type,
-                )
-                audit.append(
-                    session,
-                    actor=actor,
-                    action="original.stored",
-                    subject=key,
-                    object_sha256=digest,
-                    idempotency_key=f"original.stored:{key}:{digest}",
-                )
-            audit.append(
-                session,
-                actor=actor,
-                action=f"document.{kind.value}",
-                subject=f"{dossier_code}#{document.ordinal}",
-                idempotency_key=f"document.accepted:{document.id}",
-            )
-    except BaseException:
-        _discard(rt, stored)
-        raise
-    return document
-
-
-def request_signature(rt: Runtime, document_id: int, *, actor: str) -> Document:
-    """Accept an agency signature request for a digitized document (the worker signs)."""
-    with rt.session() as session:
-        document = get_document(session, document_id)
-        if document.digitized_key is None:
-            raise Conflict(
-                f"document {document_id} is not digitized yet ({document.status})",
-                detail_vi="Tài liệu chưa được số hóa xong",
-            )
-        if any(s.role == SignerRole.AGENCY for s in document.signatures):
-            return document  # already signed by the agency: idempotent
-        document.status = DocumentStatus.QUEUED
-        audit.append(
-            session, actor=actor, action="document.sign-requested", subject=str(document.id)
-        )
-    return document
-
-
-def next_stage(document: Document) -> tuple[str, SignerRole | None]:
-    """The stage a document needs next: digitize, or sign by the officer or the agency."""
-    if document.digitized_key is None:
-        return DIGITIZE, None
-    roles = {s.role for s in document.signatures}
-    if document.kind == DocumentKind.SUBMITTED and SignerRole.OFFICER not in roles:
-        return SIGN, SignerRole.OFFICER
-    return SIGN, SignerRole.AGENCY
-
-
-def retry_stage(rt: Runtime, document_id: int, *, actor: str) -> tuple[str, SignerRole | None]:
-    """Move a failed document back to ``queued``; returns the stage (and signer) to run again."""
-    with rt.session() as session:
-        document = get_document(session, document_id)
-        if document.status != DocumentStatus.FAILED:
-            raise Conflict(
-                f"document {document_id} has not failed ({document.status})",
-                detail_vi="Chỉ có thể thử lại tài liệu bị lỗi",
-            )
-        stage, role = next_stage(document)
-        document.status = DocumentStatus.QUEUED
-        audit.append(
-            session, actor=actor, action=f"document.retry.{stage}", subject=str(document.id)
-        )
-    return stage, role
 
 
 # --- worker stages ----------------------------------------------------------------------------
@@ -441,15 +207,6 @@ def fail(rt: Runtime, document_id: int, stage: str, exc: BaseException) -> None:
             )
 
 
-def _discard(rt: Runtime, keys: list[str]) -> None:
-    """Remove originals stored by a request that then failed (best effort, logged)."""
-    for key in keys:
-        try:
-            rt.objects.delete(rt.bucket(stages.ORIGINALS), key, bypass_governance=True)
-        except SohoaError as exc:
-            log.warning("could not remove orphan original", extra={"key": key, "code": exc.code})
-
-
 def _work_dir(rt: Runtime) -> Path:
     path = rt.settings.resolved_data_dir() / "work"
     path.mkdir(parents=True, exist_ok=True)
@@ -471,18 +228,6 @@ def _progress_writer(rt: Runtime, document_id: int) -> Callable[[int, int], None
             )
 
     return report
-
-
-def documents_stuck(rt: Runtime) -> list[tuple[int, str, SignerRole | None, int]]:
-    """Documents left queued/processing: (id, stage, signer, pages), to queue again when the
-    only worker of a deployment restarts."""
-    with rt.sessions() as session:
-        rows = session.scalars(
-            select(Document).where(
-                Document.status.in_([DocumentStatus.QUEUED, DocumentStatus.PROCESSING])
-            )
-        )
-        return [(d.id, *next_stage(d), d.page_count) for d in rows]
 
 
 __all__ = [
