@@ -80,11 +80,13 @@ def _sharpness(mask: Image.Image, angle: float) -> float:
 def _search(
     mask: Image.Image, center: float, step: float, half_width: float
 ) -> tuple[float, float]:
+    """Best angle around ``center`` and how much it stands out (best score / median score)."""
     count = round(half_width / step)
     candidates = [center + i * step for i in range(-count, count + 1)]
-    scored = [(_sharpness(mask, a), a) for a in candidates]
-    score, angle = max(scored)
-    return angle, score
+    scored = sorted((_sharpness(mask, a), a) for a in candidates)
+    score, angle = scored[-1]
+    median = scored[len(scored) // 2][0]
+    return angle, score / median if median else 0.0
 
 
 def estimate_skew(image: Image.Image, dpi: float) -> Skew:
@@ -93,10 +95,13 @@ def estimate_skew(image: Image.Image, dpi: float) -> Skew:
     if mask.getbbox() is None:
         return Skew(0.0, vertical=False)
     coarse = mask.reduce(2) if min(mask.size) > 400 else mask
-    horizontal_angle, horizontal_score = _search(coarse, 0.0, _COARSE_STEP, _COARSE_LIMIT)
+    # Text lines give one sharp peak over the angles; the other axis (character columns) has
+    # no such peak, whatever its raw score. Compare peakedness, not raw scores, so a short, wide
+    # strip of text is not mistaken for a page turned sideways.
+    horizontal_angle, horizontal_peak = _search(coarse, 0.0, _COARSE_STEP, _COARSE_LIMIT)
     upright = coarse.transpose(Image.Transpose.ROTATE_90)
-    vertical_angle, vertical_score = _search(upright, 0.0, _COARSE_STEP, _COARSE_LIMIT)
-    vertical = vertical_score > horizontal_score
+    vertical_angle, vertical_peak = _search(upright, 0.0, _COARSE_STEP, _COARSE_LIMIT)
+    vertical = vertical_peak > horizontal_peak
     angle = vertical_angle if vertical else horizontal_angle
     fine = mask.transpose(Image.Transpose.ROTATE_90) if vertical else mask
     for step, half_width in _REFINEMENTS:
