@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     s3_access_key: str = "sohoa"
     s3_secret_key: SecretStr = SecretStr("sohoa-secret-key")
     s3_secure: bool = False
+    #: PEM file of CA certificates to verify the S3 server's TLS certificate (default: system).
+    s3_ca_file: Path | None = None
     s3_region: str = "us-east-1"
     bucket_originals: str = "sohoa-originals"
     bucket_documents: str = "sohoa-documents"

@@ -24,6 +24,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sysconfig
 import time
@@ -110,6 +111,7 @@ class EmbeddedSeaweedFS:
         secret_key: Its secret key.
         s3_port: Fixed S3 port; ``None`` picks a free one (with its gRPC twin free too).
         startup_timeout: Seconds to wait for ``/healthz`` before giving up.
+        tls_cert: PEM certificate (and ``tls_key`` its key): the S3 port then speaks HTTPS only.
     """
 
     def __init__(
@@ -120,12 +122,18 @@ class EmbeddedSeaweedFS:
         secret_key: str,
         s3_port: int | None = None,
         startup_timeout: float = 30.0,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.access_key = access_key
         self.secret_key = secret_key
         self.startup_timeout = startup_timeout
         self._requested_s3_port = s3_port
+        if (tls_cert is None) != (tls_key is None):
+            raise ConfigurationError("embedded SeaweedFS TLS needs both a certificate and a key")
+        self.tls_cert = tls_cert
+        self.tls_key = tls_key
         self.ports: dict[str, int] = {}
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: Path = self.data_dir / "logs" / "weed.out"
@@ -142,11 +150,14 @@ class EmbeddedSeaweedFS:
         )
 
     def client_settings(self, settings: Settings) -> Settings:
-        """``settings`` with ``s3_endpoint`` pointing at this running server (no TLS).
+        """``settings`` with ``s3_endpoint`` (and TLS fields) pointing at this running server.
 
         Pass ``SOHOA_S3_ENDPOINT=<endpoint>`` to child processes (workers) the same way.
         """
-        return settings.model_copy(update={"s3_endpoint": self.endpoint, "s3_secure": False})
+        update: dict[str, object] = {"s3_endpoint": self.endpoint, "s3_secure": self.secure}
+        if self.tls_cert is not None:
+            update["s3_ca_file"] = self.tls_cert  # self-signed: it is its own CA
+        return settings.model_copy(update=update)
 
     # --- properties ------------------------------------------------------------------------
 
@@ -163,6 +174,11 @@ class EmbeddedSeaweedFS:
         return f"127.0.0.1:{self.s3_port}"
 
     @property
+    def secure(self) -> bool:
+        """True when the S3 gateway speaks HTTPS (``SOHOA_S3_SECURE``)."""
+        return self.tls_cert is not None
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
@@ -174,8 +190,13 @@ class EmbeddedSeaweedFS:
         """True when the S3 gateway answers ``GET /healthz`` with 200."""
         if "s3" not in self.ports:
             return False
+        scheme, context = "http", None
+        if self.tls_cert is not None:
+            scheme, context = "https", ssl.create_default_context(cafile=str(self.tls_cert))
         try:
-            with urllib.request.urlopen(f"http://{self.endpoint}/healthz", timeout=2.0) as response:
+            with urllib.request.urlopen(
+                f"{scheme}://{self.endpoint}/healthz", timeout=2.0, context=context
+            ) as response:
                 return int(response.status) == 200
         except (OSError, urllib.error.URLError):
             return False
@@ -197,7 +218,7 @@ class EmbeddedSeaweedFS:
     def command(self) -> list[str]:
         """The ``weed mini`` command line (ports must have been chosen)."""
         identities = self.data_dir / "identities.json"
-        return [
+        cmd = [
             str(find_weed_binary()),
             # A global flag of weed, so it goes before the sub-command.
             f"-logdir={self.data_dir / 'logs'}",
@@ -225,6 +246,9 @@ class EmbeddedSeaweedFS:
             "-admin.ui=false",
             "-webdav=false",
         ]
+        if self.tls_cert is not None and self.tls_key is not None:
+            cmd += [f"-s3.cert.file={self.tls_cert}", f"-s3.key.file={self.tls_key}"]
+        return cmd
 
     def start(self) -> EmbeddedSeaweedFS:
         """Start ``weed mini`` and wait until S3 is ready.

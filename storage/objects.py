@@ -90,9 +90,18 @@ def sha256_of_stream(stream: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def http_client(*, retries: int = 3, connect_timeout: float = 5.0) -> urllib3.PoolManager:
-    """A connection pool with bounded retries, so an absent server fails in seconds."""
+def http_client(
+    *, retries: int = 3, connect_timeout: float = 5.0, ca_file: Path | None = None
+) -> urllib3.PoolManager:
+    """A connection pool with bounded retries, so an absent server fails in seconds.
+
+    ``ca_file`` (PEM) verifies a TLS server against those CAs instead of the system's.
+    """
+    tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED"}
+    if ca_file is not None:
+        tls["ca_certs"] = str(ca_file)
     return urllib3.PoolManager(
+        **tls,
         timeout=urllib3.Timeout(connect=connect_timeout, read=300.0),
         maxsize=10,
         retries=urllib3.Retry(
@@ -140,7 +149,7 @@ class ObjectStore:
             secret_key=settings.s3_secret_key.get_secret_value(),
             secure=settings.s3_secure,
             region=settings.s3_region,  # known region: presigning needs no round trip
-            http_client=http_client(retries=retries),
+            http_client=http_client(retries=retries, ca_file=settings.s3_ca_file),
         )
         return cls(
             client,

@@ -70,6 +70,13 @@ def translate_errors(
         ) from exc
     except (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError) as exc:
         reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, urllib3.exceptions.SSLError):
+            # A certificate problem does not go away by retrying.
+            raise StorageError(
+                f"{operation}{where}: TLS verification failed ({reason}); set SOHOA_S3_CA_FILE"
+                " to the CA that signed the S3 server's certificate",
+                detail_vi="Không xác thực được chứng thư TLS của kho lưu trữ",
+            ) from exc
         raise StorageUnavailable(
             f"{operation}{where}: S3 server unreachable ({type(reason).__name__})",
             detail_vi="Không kết nối được kho lưu trữ, vui lòng thử lại",
