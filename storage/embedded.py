@@ -86,6 +86,15 @@ def pick_port_pair(taken: set[int] | None = None) -> int:
     raise StorageUnavailable("no free loopback port pair for SeaweedFS")
 
 
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, exited but not yet reaped, counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in {"Z", "X"}
+
+
 def write_identities(path: Path, access_key: str, secret_key: str) -> Path:
     """Write a SeaweedFS ``-s3.config`` file granting one admin identity; mode 0600."""
     config = {
@@ -261,6 +270,7 @@ class EmbeddedSeaweedFS:
         (self.data_dir / "data").mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         write_identities(self.data_dir / "identities.json", self.access_key, self.secret_key)
+        self._stop_stale()
         self._choose_ports()
         cmd = self.command()
         log.info("starting embedded SeaweedFS on %s", self.endpoint)
@@ -274,6 +284,7 @@ class EmbeddedSeaweedFS:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        self._pid_file.write_text(str(self._process.pid), encoding="ascii")
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if not self.is_running():
@@ -291,7 +302,10 @@ class EmbeddedSeaweedFS:
     def stop(self, grace: float = 10.0) -> None:
         """Stop the process (SIGTERM, then SIGKILL after ``grace`` seconds). Idempotent."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
+            return
+        self._pid_file.unlink(missing_ok=True)
+        if process.poll() is not None:
             return
         process.send_signal(signal.SIGTERM)
         try:
@@ -299,6 +313,35 @@ class EmbeddedSeaweedFS:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.data_dir / "weed.pid"
+
+    def _stop_stale(self, grace: float = 10.0) -> None:
+        """Stop a ``weed`` left running on this data directory by a process that crashed.
+
+        It runs in its own session, so it outlives a killed ``sohoa run``; a second one on the
+        same directory could not open the filer store. Only a process whose command line
+        names this data directory is touched (the pid may have been reused).
+        """
+        try:
+            pid = int(self._pid_file.read_text(encoding="ascii").strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            self._pid_file.unlink(missing_ok=True)
+            return
+        if f"-dir={self.data_dir / 'data'}".encode() not in cmdline:
+            self._pid_file.unlink(missing_ok=True)
+            return
+        log.warning("stopping a stale embedded SeaweedFS (pid %d) on %s", pid, self.data_dir)
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        self._pid_file.unlink(missing_ok=True)
 
     def _log_tail(self, lines: int = 5) -> str:
         try:
