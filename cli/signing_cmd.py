@@ -94,9 +94,9 @@ def verify_command(
     _quiet_pyhanko()
     settings = get_settings()
     pki = None
-    if settings.signing_key_source == "dev":
-        from signing.devpki import dev_pki_for
+    from signing.devpki import dev_pki_exists, dev_pki_for
 
+    if settings.signing_key_source == "dev" and dev_pki_exists(settings.resolved_data_dir()):
         # B-B/B-T signatures of the dev PKI need its OCSP responder to answer now.
         pki = dev_pki_for(settings.resolved_data_dir(), agency_name=settings.agency_name)
         pki.start()

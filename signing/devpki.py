@@ -430,6 +430,11 @@ class DevPKI:
         return (self.root(),)
 
 
+def dev_pki_exists(data_dir: Path) -> bool:
+    """Whether ``data_dir/pki`` already holds a development PKI."""
+    return (data_dir / "pki" / _META_FILE).exists()
+
+
 _OPENED: dict[Path, DevPKI] = {}
 _OPEN_LOCK = threading.Lock()
 
@@ -445,4 +450,4 @@ def dev_pki_for(data_dir: Path, *, agency_name: str = "UBND xã Thử Nghiệm")
         return pki
 
 
-__all__ = ["ARCH", "UNTRUSTED", "DevPKI", "DevSignerMaterial", "dev_pki_for"]
+__all__ = ["ARCH", "UNTRUSTED", "DevPKI", "DevSignerMaterial", "dev_pki_exists", "dev_pki_for"]

@@ -8,6 +8,7 @@ parsed key object instead.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,9 +186,15 @@ def load_pkcs11(
     from pyhanko.sign import pkcs11 as hk11
 
     try:
-        session = hk11.open_pkcs11_session(
-            str(lib), token_criteria=TokenCriteria(label=token_label), user_pin=pin
-        )
+        # One logged-in session per token: PKCS#11 login is per application and token, so the
+        # agency and officer keys on one token must share it (a second login is refused).
+        with _SESSION_LOCK:
+            session = _SESSIONS.get((lib, token_label))
+            if session is None:
+                session = hk11.open_pkcs11_session(
+                    str(lib), token_criteria=TokenCriteria(label=token_label), user_pin=pin
+                )
+                _SESSIONS[(lib, token_label)] = session
     except (pkcs11.PKCS11Error, OSError, RuntimeError) as exc:
         # the message of PinIncorrect etc. never contains the PIN itself
         raise SigningError(
@@ -226,6 +233,8 @@ def load_pkcs11(
             cert_label=cert_label or key_label,
             key_label=key_label,
             use_raw_mechanism=use_raw,
+            # None = every certificate on the token: tokens carry the issuing chain
+            other_certs_to_pull=None,
         )
         import asyncio
 
@@ -233,16 +242,17 @@ def load_pkcs11(
         cert = hk_signer.signing_cert
         chain = tuple(c for c in hk_signer.cert_registry if c.dump() != cert.dump())
     except (pkcs11.PKCS11Error, SigningError, Exception) as exc:
-        session.close()
         if isinstance(exc, SigningError):
             raise
         raise SigningError(
             f"key {key_label!r} or its certificate not found on token {token_label!r}: "
             f"{type(exc).__name__}"
         ) from exc
-    return Signer(role, "pkcs11", hk_signer, cert, chain, _closer=session.close)
+    return Signer(role, "pkcs11", hk_signer, cert, chain)
 
 
+_SESSIONS: dict[tuple[Path, str], Any] = {}
+_SESSION_LOCK = threading.Lock()
 _CACHE: dict[tuple[Any, ...], Signer] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -321,6 +331,12 @@ def clear_signer_cache() -> None:
         for signer in _CACHE.values():
             signer.close()
         _CACHE.clear()
+    with _SESSION_LOCK:
+        for session in _SESSIONS.values():
+            # the token may be gone already (an unplugged USB token)
+            with contextlib.suppress(Exception):
+                session.close()
+        _SESSIONS.clear()
 
 
 __all__ = [

@@ -444,7 +444,8 @@ def sign_pdf(
         use_pades_lta=level is SignatureLevel.B_LTA,
         validation_context=signing_validation_context(settings, signer) if long_term else None,
     )
-    pdf_signer_cls: Any = signers.PdfSigner
+    _align_producers(writer)
+    pdf_signer_cls: Any = _PdfA2Signer
     pdf_signer = pdf_signer_cls(
         meta,
         signer.pyhanko_signer,
@@ -474,6 +475,37 @@ def sign_pdf(
         output=output,
         pdfa_checked=bool(pdfa_checked),
     )
+
+
+def _align_producers(writer: Any) -> None:
+    """Make the Info /Producer equal the XMP producer pyHanko will write (PDF/A 6.6.3).
+
+    pyHanko appends itself to the Info producer ("pikepdf …; pyHanko …") but writes only
+    itself into the XMP; PDF/A requires both to agree, so the Info entry is set to match.
+    """
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    info_ref = getattr(writer, "_info", None)
+    if info_ref is None or not hasattr(info_ref, "get_object"):
+        return
+    info = info_ref.get_object()
+    info[pdf_name("/Producer")] = generic.TextStringObject(VENDOR)
+    writer.mark_update(info_ref)
+
+
+class _PdfA2Signer(signers.PdfSigner):
+    """PdfSigner that keeps the file at PDF 1.7, as PDF/A-2 requires.
+
+    pyHanko declares the ISO 32002 extension for ECDSA P-256 keys, which raises the header to
+    PDF 2.0; ECDSA under ETSI.CAdES.detached is already valid PAdES in PDF 1.7, so only the
+    ESIC extension (PAdES) is declared.
+    """
+
+    def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
+        from pyhanko.sign.signers.pdf_signer import _ensure_esic_ext
+
+        if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
+            _ensure_esic_ext(pdf_out)
 
 
 class _NoStamp:

@@ -48,9 +48,11 @@ def trust_roots_for(settings: Settings | None) -> list[x509.Certificate]:
     if settings.trust_roots_file is not None:
         roots.extend(load_certificates(settings.trust_roots_file))
     if settings.signing_key_source == "dev":
-        from signing.devpki import dev_pki_for
+        from signing.devpki import dev_pki_exists, dev_pki_for
 
-        roots.append(dev_pki_for(settings.resolved_data_dir()).root())
+        # verifying never creates a development PKI: with none, there is nothing to trust
+        if dev_pki_exists(settings.resolved_data_dir()):
+            roots.append(dev_pki_for(settings.resolved_data_dir()).root())
     return roots
 
 
