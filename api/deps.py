@@ -11,18 +11,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.ratelimit import TokenBucket
+from api.schemas import DOSSIER_CODE_PATTERN, MAX_ID, SafeText
 from api.security import decode_token
 from core.domain import Role
 from core.errors import Forbidden, Unauthorized
 from core.pipeline import Runtime
 from core.settings import Settings
 from storage.models import User
+
+#: Path parameters, bounded so that no value reaches the database that it would refuse.
+DocumentId = Annotated[int, Path(ge=1, le=MAX_ID)]
+DossierCode = Annotated[str, Path(pattern=DOSSIER_CODE_PATTERN)]
+SearchText = Annotated[SafeText | None, Query(max_length=200, description="search text")]
+TypeNameForm = Annotated[SafeText, Form(min_length=1, max_length=255)]
+SummaryForm = Annotated[SafeText | None, Form(max_length=4000)]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -116,12 +124,17 @@ __all__ = [
     "AdminUser",
     "AnyUser",
     "CurrentUser",
+    "DocumentId",
+    "DossierCode",
     "PublicLimited",
     "ReceptionUser",
     "RuntimeDep",
+    "SearchText",
     "SessionDep",
     "SettingsDep",
     "SignerUser",
+    "SummaryForm",
+    "TypeNameForm",
     "get_current_user",
     "require_roles",
 ]

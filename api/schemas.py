@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from core.domain import DocumentKind, DocumentStatus, DossierStatus, SignatureLevel, SignerRole
+
+#: Text without control characters (PostgreSQL refuses NUL; nothing legitimate needs them).
+_NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+SafeText = Annotated[str, StringConstraints(pattern=_NO_CONTROL)]
+#: Dossier codes as path parameters: the national format's alphabet.
+DOSSIER_CODE_PATTERN = r"^[0-9A-Za-z.\-]{1,48}$"
+#: Ids fit PostgreSQL's INTEGER.
+MAX_ID = 2**31 - 1
 
 
 class Token(BaseModel):
@@ -24,13 +32,15 @@ class Me(BaseModel):
 class Applicant(BaseModel):
     """The applicant (người nộp hồ sơ): personal data, stored in the database only."""
 
-    name: str = Field(min_length=1, max_length=255)
-    id_number: str | None = Field(default=None, max_length=32)
-    phone: str | None = Field(default=None, max_length=32)
+    name: SafeText = Field(min_length=1, max_length=255)
+    id_number: SafeText | None = Field(default=None, max_length=32)
+    phone: SafeText | None = Field(default=None, max_length=32)
 
 
 class DossierCreate(BaseModel):
-    procedure_code: str = Field(min_length=1, max_length=64, description="mã thủ tục hành chính")
+    procedure_code: SafeText = Field(
+        min_length=1, max_length=64, description="mã thủ tục hành chính"
+    )
     applicant: Applicant
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +17,8 @@ from core.pipeline import Upload
 from core.settings import Settings
 from storage.keys import safe_name
 from storage.models import Document, Dossier
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def document_out(document: Document) -> DocumentOut:
@@ -62,7 +65,8 @@ def spooled(files: list[UploadFile], settings: Settings) -> Iterator[list[Upload
     with tempfile.TemporaryDirectory(prefix="sohoa-upload-", dir=work) as tmp:
         uploads: list[Upload] = []
         for index, upload in enumerate(files):
-            name = upload.filename or f"upload-{index + 1}"
+            # Control characters (NUL above all) have no place in a stored file name.
+            name = _CONTROL.sub("", upload.filename or "")[:255] or f"upload-{index + 1}"
             target = Path(tmp) / f"{index:03d}-{safe_name(name)}"
             upload.file.seek(0)
             with target.open("wb") as out:

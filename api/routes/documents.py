@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.responses import RedirectResponse
 
-from api.deps import AnyUser, RuntimeDep, SessionDep, SignerUser
+from api.deps import AnyUser, DocumentId, RuntimeDep, SessionDep, SignerUser
 from api.schemas import Accepted, DocumentOut, SignRequestBody
 from api.views import document_out
 from core import pipeline, stages
@@ -17,14 +17,14 @@ router = APIRouter(prefix="/documents", tags=["documents"])
 
 
 @router.get("/{document_id}")
-def get_document(document_id: int, session: SessionDep, _user: AnyUser) -> DocumentOut:
+def get_document(document_id: DocumentId, session: SessionDep, _user: AnyUser) -> DocumentOut:
     """Status (queued, processing, digitized, signed, failed), progress and error detail."""
     return document_out(pipeline.get_document(session, document_id))
 
 
 @router.post("/{document_id}/sign", status_code=status.HTTP_202_ACCEPTED)
 def sign_document(
-    document_id: int, body: SignRequestBody, rt: RuntimeDep, user: SignerUser
+    document_id: DocumentId, body: SignRequestBody, rt: RuntimeDep, user: SignerUser
 ) -> Accepted:
     """Have the agency sign a digitized document at ``level`` (in the background)."""
     document = pipeline.request_signature(rt, document_id, actor=user.username)
@@ -37,7 +37,7 @@ def sign_document(
 
 
 @router.post("/{document_id}/retry", status_code=status.HTTP_202_ACCEPTED)
-def retry_document(document_id: int, rt: RuntimeDep, user: AnyUser) -> Accepted:
+def retry_document(document_id: DocumentId, rt: RuntimeDep, user: AnyUser) -> Accepted:
     """Run a failed document's failed stage again."""
     stage, role = pipeline.retry_stage(rt, document_id, actor=user.username)
     with rt.sessions() as session:
@@ -51,7 +51,7 @@ def retry_document(document_id: int, rt: RuntimeDep, user: AnyUser) -> Accepted:
 
 
 @router.get("/{document_id}/download", status_code=status.HTTP_307_TEMPORARY_REDIRECT)
-def download_document(document_id: int, rt: RuntimeDep, _user: AnyUser) -> RedirectResponse:
+def download_document(document_id: DocumentId, rt: RuntimeDep, _user: AnyUser) -> RedirectResponse:
     """The document's latest PDF (signed if it is), via a short-lived presigned URL."""
     with rt.sessions() as session:
         document = pipeline.get_document(session, document_id)

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile, status
+from fastapi import APIRouter, File, Query, UploadFile, status
 
-from api.deps import AnyUser, ReceptionUser, RuntimeDep, SessionDep, SignerUser
+from api.deps import (
+    AnyUser,
+    DossierCode,
+    ReceptionUser,
+    RuntimeDep,
+    SearchText,
+    SessionDep,
+    SignerUser,
+    SummaryForm,
+    TypeNameForm,
+)
 from api.schemas import (
     Accepted,
     DossierCreate,
@@ -47,7 +57,7 @@ def create_dossier(body: DossierCreate, rt: RuntimeDep, user: ReceptionUser) -> 
 def list_dossiers(
     session: SessionDep,
     _user: AnyUser,
-    q: Annotated[str | None, Query(max_length=200, description="search text")] = None,
+    q: SearchText = None,
     status_: Annotated[DossierStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -70,14 +80,14 @@ def list_dossiers(
 
 
 @router.get("/{code}")
-def get_dossier(code: str, session: SessionDep, _user: AnyUser) -> DossierOut:
+def get_dossier(code: DossierCode, session: SessionDep, _user: AnyUser) -> DossierOut:
     """One dossier with its documents."""
     return dossier_out(records.get_dossier(session, code))
 
 
 def _accept(
     rt: pipeline.Runtime,
-    code: str,
+    code: DossierCode,
     files: list[UploadFile],
     kind: DocumentKind,
     type_name: str,
@@ -98,12 +108,12 @@ def _accept(
 
 @router.post("/{code}/documents", status_code=status.HTTP_202_ACCEPTED)
 def upload_document(
-    code: str,
+    code: DossierCode,
     rt: RuntimeDep,
     user: ReceptionUser,
     files: Annotated[list[UploadFile], File(description="the pages of one document, in order")],
-    type_name: Annotated[str, Form(min_length=1, max_length=255)] = "Giấy tờ",
-    summary: Annotated[str | None, Form(max_length=4000)] = None,
+    type_name: TypeNameForm = "Giấy tờ",
+    summary: SummaryForm = None,
 ) -> Accepted:
     """Upload one submitted document (one or more files); digitized in the background."""
     return _accept(rt, code, files, DocumentKind.SUBMITTED, type_name, summary, user.username)
@@ -111,12 +121,12 @@ def upload_document(
 
 @router.post("/{code}/results", status_code=status.HTTP_202_ACCEPTED)
 def upload_result(
-    code: str,
+    code: DossierCode,
     rt: RuntimeDep,
     user: SignerUser,
     files: Annotated[list[UploadFile], File(description="the result: a PDF or scans")],
-    type_name: Annotated[str, Form(min_length=1, max_length=255)] = "Kết quả giải quyết",
-    summary: Annotated[str | None, Form(max_length=4000)] = None,
+    type_name: TypeNameForm = "Kết quả giải quyết",
+    summary: SummaryForm = None,
 ) -> Accepted:
     """Upload the result of a dossier; made PDF/A in the background, then signed on request."""
     return _accept(rt, code, files, DocumentKind.RESULT, type_name, summary, user.username)

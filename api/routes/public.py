@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from api.deps import PublicLimited, RuntimeDep, SessionDep
+from api.deps import DocumentId, DossierCode, PublicLimited, RuntimeDep, SessionDep
 from api.schemas import PublicDocument, PublicDossier
 from core import stages
 from core.domain import DocumentStatus
@@ -36,7 +36,7 @@ def _dossier(session: SessionDep, code: str, secret: str) -> Dossier:
 
 
 @router.get("/dossiers/{code}")
-def public_dossier(code: str, secret: SecretHeader, session: SessionDep) -> PublicDossier:
+def public_dossier(code: DossierCode, secret: SecretHeader, session: SessionDep) -> PublicDossier:
     """The dossier's status and its signed documents."""
     dossier = _dossier(session, code, secret)
     docs = [
@@ -67,7 +67,7 @@ def public_dossier(code: str, secret: SecretHeader, session: SessionDep) -> Publ
     responses={200: {"content": {"application/pdf": {}}}, 307: {"description": "presigned URL"}},
 )
 def public_download(
-    document_id: int,
+    document_id: DocumentId,
     secret: SecretHeader,
     rt: RuntimeDep,
     session: SessionDep,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 
-from api.deps import PublicLimited, RuntimeDep, SessionDep
+from api.deps import DocumentId, PublicLimited, RuntimeDep, SessionDep
 from api.schemas import SignatureOut, StoredVerification, VerificationOut
 from api.views import spooled
 from core import pipeline, stages
@@ -31,7 +31,7 @@ def verify_upload(
 
 
 @router.get("/{document_id}")
-def verify_stored(document_id: int, session: SessionDep) -> StoredVerification:
+def verify_stored(document_id: DocumentId, session: SessionDep) -> StoredVerification:
     """A stored document's hash, signatures and status (the URL in the stamp's QR code)."""
     document = pipeline.get_document(session, document_id)
     return StoredVerification(
