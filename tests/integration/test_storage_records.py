@@ -279,3 +279,16 @@ def test_766_indicators_per_agency_and_period(db_session: Session) -> None:
     assert counts.documents_reused == 1
     assert counts.digitized_at_reception_rate == pytest.approx(1 / 3, abs=1e-3)
     assert counts.as_dict()["start"] == "2026-11-01"
+
+
+def test_models_match_the_migrations(db_engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.models import Base
+
+    with db_engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    assert diff == []
