@@ -41,32 +41,26 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-import urllib3
 from minio import Minio
-from minio.commonconfig import ENABLED
-from minio.objectlockconfig import DAYS, ObjectLockConfig
-from minio.versioningconfig import VersioningConfig
 
 from core.errors import Conflict, IntegrityError, NotFound, StorageError
 from core.settings import MiB, Settings
 from storage.keys import safe_name
+from storage.s3client import (
+    CHUNK,
+    BucketNames,
+    describe_bucket,
+    ensure_buckets,
+    http_client,
+    make_client,
+    sha256_of_stream,
+)
 from storage.s3errors import translate_errors
 from storage.s3multipart import upload_multipart, upload_single
 
 #: Parts of this size are held in memory one at a time; also the single-PUT threshold.
 DEFAULT_PART_SIZE = 16 * MiB
-_CHUNK = 1 * MiB
 Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class BucketNames:
-    originals: str
-    documents: str
-    results: str
-
-    def all(self) -> tuple[str, str, str]:
-        return (self.originals, self.documents, self.results)
 
 
 @dataclass(frozen=True)
@@ -78,39 +72,6 @@ class StoredObject:
     sha256: str
     size: int
     version_id: str | None
-
-
-def sha256_of_stream(stream: IO[bytes]) -> tuple[str, int]:
-    """SHA-256 hex and length of the rest of ``stream``, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := stream.read(_CHUNK):
-        digest.update(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def http_client(
-    *, retries: int = 3, connect_timeout: float = 5.0, ca_file: Path | None = None
-) -> urllib3.PoolManager:
-    """A connection pool with bounded retries, so an absent server fails in seconds.
-
-    ``ca_file`` (PEM) verifies a TLS server against those CAs instead of the system's.
-    """
-    tls: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED"}
-    if ca_file is not None:
-        tls["ca_certs"] = str(ca_file)
-    return urllib3.PoolManager(
-        **tls,
-        timeout=urllib3.Timeout(connect=connect_timeout, read=300.0),
-        maxsize=10,
-        retries=urllib3.Retry(
-            total=retries,
-            backoff_factor=0.2,
-            status_forcelist=[500, 502, 503, 504],
-            allowed_methods=None,  # PUT parts carry their checksum, so retrying is safe
-        ),
-    )
 
 
 class ObjectStore:
@@ -143,14 +104,7 @@ class ObjectStore:
         address = endpoint or settings.s3_endpoint
         if not address:
             raise StorageError("no S3 endpoint: set SOHOA_S3_ENDPOINT or start the embedded one")
-        client = Minio(
-            address,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key.get_secret_value(),
-            secure=settings.s3_secure,
-            region=settings.s3_region,  # known region: presigning needs no round trip
-            http_client=http_client(retries=retries, ca_file=settings.s3_ca_file),
-        )
+        client = make_client(settings, address, retries=retries)
         return cls(
             client,
             BucketNames(
@@ -166,33 +120,11 @@ class ObjectStore:
 
     def ensure_buckets(self) -> None:
         """Create missing buckets with object lock; enforce versioning and default retention."""
-        with translate_errors("ensure buckets"):
-            for name in self.buckets.all():
-                if not self.client.bucket_exists(name):
-                    # Object lock can only be switched on when the bucket is created.
-                    self.client.make_bucket(name, object_lock=True)
-                versioning = self.client.get_bucket_versioning(name)
-                if versioning.status != ENABLED:
-                    self.client.set_bucket_versioning(name, VersioningConfig(ENABLED))
-                wanted = ObjectLockConfig(self.lock_mode, self.lock_days, DAYS)
-                current = self.client.get_object_lock_config(name)
-                if (current.mode, current.duration, current.duration_unit) != (
-                    wanted.mode,
-                    wanted.duration,
-                    wanted.duration_unit,
-                ):
-                    self.client.set_object_lock_config(name, wanted)
+        ensure_buckets(self.client, self.buckets, self.lock_mode, self.lock_days)
 
     def describe_bucket(self, name: str) -> dict[str, Any]:
         """Versioning and object-lock state of a bucket (for ``sohoa storage check``)."""
-        with translate_errors("describe bucket", name):
-            lock = self.client.get_object_lock_config(name)
-            return {
-                "bucket": name,
-                "versioning": self.client.get_bucket_versioning(name).status,
-                "lock_mode": lock.mode,
-                "retention": f"{lock.duration} {lock.duration_unit}" if lock.duration else None,
-            }
+        return describe_bucket(self.client, name)
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -279,7 +211,7 @@ class ObjectStore:
         with tempfile.SpooledTemporaryFile(max_size=8 * MiB) as spool:
             digest = hashlib.sha256()
             size = 0
-            while chunk := stream.read(_CHUNK):
+            while chunk := stream.read(CHUNK):
                 digest.update(chunk)
                 spool.write(chunk)
                 size += len(chunk)
@@ -351,7 +283,7 @@ class ObjectStore:
         with translate_errors("download", bucket, key):
             response = self.client.get_object(bucket, key, version_id=version_id)
             try:
-                for chunk in response.stream(_CHUNK):
+                for chunk in response.stream(CHUNK):
                     digest.update(chunk)
                     yield chunk
             finally:
