@@ -194,7 +194,26 @@ def test_server_outage_is_retryable_and_loses_nothing_accepted(
         accepted = [
             store.put_bytes(store.buckets.originals, _key(), os.urandom(2048)) for _ in range(3)
         ]
-        server.stop()
+        # The server dies in the middle of a multipart upload (after the first part is read).
+        store.part_size = 5 * MiB
+        interrupted_key = _key()
+
+        class DyingServerStream(io.BytesIO):
+            def read(self, size: int | None = -1) -> bytes:
+                if self.tell() >= 5 * MiB and server.is_running():
+                    server.stop()
+                return super().read(size)
+
+        data = os.urandom(11 * MiB)
+        with pytest.raises(StorageUnavailable) as caught:
+            store.put_stream(
+                store.buckets.documents,
+                interrupted_key,
+                DyingServerStream(data),
+                len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+            )
+        assert caught.value.retryable
         with pytest.raises(StorageUnavailable) as caught:
             store.put_bytes(store.buckets.originals, _key(), b"during the outage")
         assert caught.value.retryable
@@ -209,6 +228,8 @@ def test_server_outage_is_retryable_and_loses_nothing_accepted(
                 hashlib.sha256(store.read_bytes(obj.bucket, obj.key, obj.sha256)).hexdigest()
                 == obj.sha256
             )
+        # The interrupted upload left nothing half-written behind.
+        assert store.stat(store.buckets.documents, interrupted_key) is None
     finally:
         server.stop()
 
