@@ -13,13 +13,12 @@ import secrets
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from core.errors import IntegrityError, ServiceUnavailable, StorageError
 from core.settings import get_settings
-from storage import audit
-from storage.db import current_revision, database_url, make_engine, session_factory, upgrade
-from storage.objects import ObjectStore
+
+# storage.db (Alembic) and storage.objects (minio) are imported inside the commands: they
+# cost about a second, which every other `sohoa` command would otherwise pay.
 
 
 def _redact(url: str) -> str:
@@ -34,6 +33,10 @@ def _redact(url: str) -> str:
 
 def db_upgrade(revision: str = "head") -> None:
     """Run the Alembic migrations on SOHOA_DATABASE_URL (default: SQLite under SOHOA_DATA_DIR)."""
+    from sqlalchemy.exc import OperationalError
+
+    from storage.db import current_revision, database_url, make_engine, upgrade
+
     url = database_url(get_settings())
     engine = make_engine(url)
     try:
@@ -50,6 +53,8 @@ def db_upgrade(revision: str = "head") -> None:
 
 def check_storage(as_json: bool = False) -> dict[str, Any]:
     """Ensure buckets (versioning, object lock), then write-read-verify-delete a probe object."""
+    from storage.objects import ObjectStore
+
     settings = get_settings()
     store = ObjectStore.from_settings(settings)
     store.ensure_buckets()
@@ -93,6 +98,9 @@ def check_storage(as_json: bool = False) -> dict[str, Any]:
 
 def audit_verify() -> int:
     """Walk the audit chain; exits non-zero (IntegrityError) naming the first broken entry."""
+    from storage import audit
+    from storage.db import database_url, make_engine, session_factory
+
     engine = make_engine(database_url(get_settings()))
     with session_factory(engine)() as session:
         count = audit.check_chain(session)
