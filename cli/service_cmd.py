@@ -51,12 +51,18 @@ def serve(
 
 def worker(
     concurrency: Annotated[int, typer.Option(help="parallel tasks (0: settings)")] = 0,
+    name: Annotated[str, typer.Option(help="node name (unique per host)")] = "sohoa",
+    metrics_port: Annotated[int, typer.Option(help="serve Prometheus metrics (0: off)")] = 0,
 ) -> None:
     """Run a Celery worker alone (settings from the environment)."""
     from workers.celery_app import QUEUE, celery_app
 
     settings = get_settings()
     settings.resolved_data_dir()
+    if metrics_port:
+        from workers.metrics import serve_metrics
+
+        serve_metrics(metrics_port)
     count = concurrency or max(1, settings.worker_concurrency)
     celery_app.worker_main(
         [
@@ -67,7 +73,7 @@ def worker(
             "--pool=prefork",
             "--without-gossip",
             "--without-mingle",
-            "--hostname=sohoa@%h",
+            f"--hostname={name}@%h",
         ]
     )
 

@@ -11,7 +11,7 @@ import logging
 from sqlalchemy import select
 
 from core import stages
-from core.domain import DocumentKind, DocumentStatus, SignerRole
+from core.domain import DocumentKind, DocumentStatus, DossierStatus, SignerRole
 from core.errors import Conflict, SohoaError
 from core.runtime import Runtime, Upload, get_document, sha256_file
 from storage import audit, records
@@ -107,6 +107,8 @@ def submit_document(
             document = records.add_document(
                 session, dossier, kind=kind, type_name=type_name, summary=summary, page_count=pages
             )
+            if dossier.status == DossierStatus.RECEIVED:
+                records.set_dossier_status(session, dossier, DossierStatus.PROCESSING)
             for upload, key, digest in zip(uploads, keys, hashes, strict=True):
                 records.add_original(
                     session,

@@ -24,7 +24,7 @@ from pathlib import Path
 from prometheus_client import Counter, Histogram
 
 from core import stages
-from core.domain import DocumentStatus, SignatureLevel, SignerRole
+from core.domain import DocumentKind, DocumentStatus, DossierStatus, SignatureLevel, SignerRole
 from core.errors import Conflict, SohoaError
 from core.intake import (
     DIGITIZE,
@@ -176,6 +176,9 @@ def sign(rt: Runtime, document_id: int, role: SignerRole, level: SignatureLevel)
             object_key=key,
             sha256=digest,
         )
+        if role == SignerRole.AGENCY and document.kind == DocumentKind.RESULT:
+            # The signed result is what the citizen came for: the dossier is settled.
+            records.set_dossier_status(session, document.dossier, DossierStatus.COMPLETED)
         audit.append(
             session,
             actor="worker",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fixtures.service import ServiceProcesses
+from tests.fixtures.service import ROOT, ServiceProcesses
 from tests.synthetic import render_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
@@ -89,6 +90,7 @@ def test_reception_to_citizen_download_with_signatures_that_verify(
     citizen = httpx.Client(base_url=service.base_url, headers={"X-Access-Secret": secret})
     public = citizen.get(f"/api/v1/public/dossiers/{code}")
     assert public.status_code == 200, public.text
+    assert public.json()["status"] == "completed"  # its result is signed
     docs = {d["id"]: d for d in public.json()["documents"]}
     assert docs[result_id]["download_url"]
     pdf = citizen.get(docs[result_id]["download_url"])
@@ -133,6 +135,27 @@ def test_reception_to_citizen_download_with_signatures_that_verify(
     assert refused.status_code == 403
     assert refused.json()["type"].endswith("/forbidden")
     assert httpx.get(f"{service.base_url}/api/v1/dossiers").status_code == 401
+
+
+def test_hot_folder_ingest_submits_each_scan_of_the_folder(
+    service: ServiceProcesses, tmp_path: Path
+) -> None:
+    reception = service.client("reception")
+    code, _secret = _create_dossier(reception, "Hoàng Văn E")
+    folder = tmp_path / "scanner"
+    folder.mkdir()
+    (folder / "trang-1.jpg").write_bytes(_scan_jpeg(4, lines=4))
+    (folder / "ghi-chu.txt").write_text("not a scan")
+    done = subprocess.run(
+        [sys.executable, "-m", "cli.main", "ingest", str(folder), "--dossier", code],
+        env=service.env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (folder / ".done" / "trang-1.jpg").exists()
+    assert (folder / ".failed" / "ghi-chu.txt.error").read_text().startswith("unsupported-format")
+    documents = reception.get(f"/api/v1/dossiers/{code}").json()["documents"]
+    assert len(documents) == 1
+    _wait_status(reception, documents[0]["id"], {"signed"}, timeout=120)
 
 
 def test_killed_worker_mid_ocr_document_finishes_after_restart(
