@@ -6,6 +6,7 @@ Public API::
                    subject="000.00.00.H00-261123-0001", object_sha256=None, detail=None,
                    idempotency_key="dossier.created:000.00.00.H00-261123-0001")
     report = verify_chain(session)   # ChainReport(ok, entries, first_broken_id, reason)
+    history = entries(session, subject="000.00.00.H00-261123-0001", limit=100)
     check_chain(session)             # raises core.errors.IntegrityError naming the entry
 
 Each entry's ``entry_hash`` is SHA-256 over its canonical JSON (who, what, when, object hash,
@@ -176,6 +177,18 @@ def verify_chain(session: Session) -> ChainReport:
     return ChainReport(True, count)
 
 
+def entries(session: Session, *, subject: str | None = None, limit: int = 100) -> list[AuditEntry]:
+    """The newest entries first; with ``subject``, those about it or under it (a dossier
+    code also matches its ``code/...`` object keys)."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if subject is not None:
+        escaped = subject.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(
+            (AuditEntry.subject == subject) | AuditEntry.subject.like(f"{escaped}/%", escape="\\")
+        )
+    return list(session.scalars(stmt))
+
+
 def check_chain(session: Session) -> int:
     """Verify the chain; returns the number of entries or raises :class:`IntegrityError`."""
     report = verify_chain(session)
@@ -192,6 +205,7 @@ __all__ = [
     "ChainReport",
     "append",
     "check_chain",
+    "entries",
     "entry_digest",
     "head",
     "verify_chain",

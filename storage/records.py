@@ -7,10 +7,10 @@ workers are idempotent: re-running a stage finds what the first run wrote.
 Models: :class:`User`, :class:`Dossier`, :class:`Document`, :class:`OriginalFile`,
 :class:`Signature`, :class:`AuditEntry` (fields documented in :mod:`storage.models`).
 
-Users: ``create_user``, ``get_user``, ``list_users``.
+Users: ``create_user``, ``get_user``, ``list_users``, ``update_user``.
 Dossiers: ``create_dossier`` (returns the dossier and the citizen's plain access secret, shown
 once), ``next_dossier_sequence``, ``get_dossier``, ``find_dossier``, ``set_dossier_status``,
-``verify_access_secret``, ``search_dossiers``.
+``verify_access_secret``, ``search_dossiers``, ``count_dossiers``.
 Documents: ``add_document``, ``get_document``, ``find_duplicate``, ``add_original``,
 ``original_keys``, ``record_progress``, ``mark_digitized``, ``mark_failed``, ``add_signature``,
 ``find_reusable_document``.
@@ -22,8 +22,9 @@ put the object, then :func:`add_original` (which re-checks under a unique constr
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
@@ -89,6 +90,25 @@ def get_user(session: Session, username: str) -> User | None:
 
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
+
+
+def update_user(
+    session: Session,
+    user: User,
+    *,
+    password_hash: str | None = None,
+    role: Role | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change a staff account's password hash, role or active flag (``None``: unchanged)."""
+    if password_hash is not None:
+        user.password_hash = password_hash
+    if role is not None:
+        user.role = role
+    if active is not None:
+        user.active = active
+    session.flush()
+    return user
 
 
 # --- dossiers ------------------------------------------------------------------------------
@@ -175,21 +195,9 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search_dossiers(
-    session: Session,
-    *,
-    q: str | None = None,
-    status: DossierStatus | None = None,
-    agency_code: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[Dossier]:
-    """Dossiers matching ``q``, newest first; accent-insensitive (``"dang"`` finds ``"Đặng"``).
-
-    ``q`` is matched against the dossier code, procedure code, applicant name and ID number,
-    and the documents' type name, number/notation and OCR text (via their folded copies).
-    """
-    stmt: Select[tuple[Dossier]] = select(Dossier)
+def _dossier_filter(
+    stmt: Select[Any], q: str | None, status: DossierStatus | None, agency_code: str | None
+) -> Select[Any]:
     if q and q.strip():
         exact = _like(q.strip())
         folded = _like(fold_accents(q.strip()))
@@ -217,8 +225,39 @@ def search_dossiers(
         stmt = stmt.where(Dossier.status == status)
     if agency_code is not None:
         stmt = stmt.where(Dossier.agency_code == agency_code)
+    return stmt
+
+
+def search_dossiers(
+    session: Session,
+    *,
+    q: str | None = None,
+    status: DossierStatus | None = None,
+    agency_code: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Dossier]:
+    """Dossiers matching ``q``, newest first; accent-insensitive (``"dang"`` finds ``"Đặng"``).
+
+    ``q`` is matched against the dossier code, procedure code, applicant name and ID number,
+    and the documents' type name, number/notation, issuing agency, summary and OCR text (via
+    their accent-folded copies).
+    """
+    stmt = _dossier_filter(select(Dossier), q, status, agency_code)
     stmt = stmt.order_by(Dossier.id.desc()).limit(limit).offset(offset)
     return list(session.scalars(stmt))
+
+
+def count_dossiers(
+    session: Session,
+    *,
+    q: str | None = None,
+    status: DossierStatus | None = None,
+    agency_code: str | None = None,
+) -> int:
+    """How many dossiers :func:`search_dossiers` would find without a limit (pagination)."""
+    stmt = _dossier_filter(select(func.count(Dossier.id)), q, status, agency_code)
+    return int(session.scalar(stmt) or 0)
 
 
 # Kept for callers written against the first draft (core.pipeline); use duplicate_error.
@@ -234,6 +273,7 @@ __all__ = [
     "add_document",
     "add_original",
     "add_signature",
+    "count_dossiers",
     "create_dossier",
     "create_user",
     "documents_of",
@@ -252,5 +292,6 @@ __all__ = [
     "record_progress",
     "search_dossiers",
     "set_dossier_status",
+    "update_user",
     "verify_access_secret",
 ]

@@ -45,6 +45,18 @@ def test_intact_chain_verifies(fresh_engine: Engine) -> None:
     assert report.ok and report.entries == 5
 
 
+def test_entries_are_listed_newest_first_per_subject(fresh_engine: Engine) -> None:
+    _fill(fresh_engine, 3)
+    code = "000.00.00.H00-261123-0002"
+    with session_factory(fresh_engine).begin() as session:
+        audit.append(session, actor="worker", action="document.digitized", subject=f"{code}/x.pdf")
+        audit.append(session, actor="worker", action="other", subject="000.00.00.H00-261123-00021")
+    with session_factory(fresh_engine)() as session:
+        history = audit.entries(session, subject=code)
+        assert [e.action for e in history] == ["document.digitized", "dossier.created"]
+        assert len(audit.entries(session, limit=2)) == 2
+
+
 def test_append_with_idempotency_key_is_not_duplicated(fresh_engine: Engine) -> None:
     sessions = session_factory(fresh_engine)
     with sessions.begin() as session:

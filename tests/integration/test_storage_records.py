@@ -224,6 +224,8 @@ def test_search_matches_exact_and_accent_insensitive(db_session: Session) -> Non
     assert codes("dang", status=DossierStatus.COMPLETED) == []
     records.set_dossier_status(db_session, dossier, DossierStatus.COMPLETED)
     assert codes("dang", status=DossierStatus.COMPLETED) == [dossier.code]
+    assert records.count_dossiers(db_session, q="van", agency_code=agency) == 2
+    assert records.count_dossiers(db_session, agency_code=agency) == 2
 
 
 def test_users_are_unique_by_username(db_session: Session) -> None:
@@ -236,6 +238,10 @@ def test_users_are_unique_by_username(db_session: Session) -> None:
         records.create_user(db_session, username=name, password_hash="y", role=Role.ADMIN)
     found = records.get_user(db_session, name)
     assert found is not None and found.role is Role.SIGNER
+    records.update_user(db_session, found, role=Role.ADMIN, active=False)
+    again = records.get_user(db_session, name)
+    assert again is not None and again.role is Role.ADMIN and not again.active
+    assert again.password_hash == "$argon2id$x"
 
 
 def test_766_indicators_per_agency_and_period(db_session: Session) -> None:
