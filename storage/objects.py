@@ -74,6 +74,14 @@ class StoredObject:
     version_id: str | None
 
 
+def _check_declared(bucket: str, key: str, declared: str | None, computed: str) -> None:
+    if declared is not None and declared != computed:
+        raise IntegrityError(
+            f"s3://{bucket}/{key}: the bytes do not match the declared SHA-256",
+            detail_vi="Dữ liệu không khớp mã băm SHA-256 đã khai báo",
+        )
+
+
 class ObjectStore:
     """sohoa's buckets on one S3 server."""
 
@@ -158,15 +166,19 @@ class ObjectStore:
     ) -> StoredObject:
         """Upload ``size`` bytes from ``stream``; see the module docstring for the rules.
 
-        If ``sha256`` is not given the stream is hashed first (seeking back), or spooled to a
-        temporary file when it cannot seek. ``progress`` receives bytes sent so far.
+        If ``sha256`` or ``size`` (-1) is not given the stream is hashed first (seeking back),
+        or spooled to a temporary file when it cannot seek. ``progress`` receives bytes sent.
         """
-        if sha256 is None:
+        if sha256 is None or size < 0:
             if not stream.seekable():
-                return self._put_spooled(bucket, key, stream, content_type, replace, progress)
+                return self._put_spooled(
+                    bucket, key, stream, sha256, content_type, replace, progress
+                )
             start = stream.tell()
-            sha256, size = sha256_of_stream(stream)
+            computed, size = sha256_of_stream(stream)
             stream.seek(start)
+            _check_declared(bucket, key, sha256, computed)
+            sha256 = computed
         existing = self.stat(bucket, key)
         if existing is not None:
             if existing.sha256 == sha256 and existing.size == size:
@@ -204,6 +216,7 @@ class ObjectStore:
         bucket: str,
         key: str,
         stream: IO[bytes],
+        declared: str | None,
         content_type: str,
         replace: bool,
         progress: Progress | None,
@@ -216,6 +229,7 @@ class ObjectStore:
                 spool.write(chunk)
                 size += len(chunk)
             spool.seek(0)
+            _check_declared(bucket, key, declared, digest.hexdigest())
             return self.put_stream(
                 bucket,
                 key,
