@@ -16,6 +16,7 @@ fails at once with "database is locked" (pysqlite's default transaction handling
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from core.errors import ServiceUnavailable
 from core.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Alembic announces each of its plugins at INFO on every run; only the migrations matter.
+logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 #: Arbitrary constant identifying sohoa's migration lock among PostgreSQL advisory locks.
 _MIGRATION_LOCK = 0x50_48_4F_41
 
