@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
+from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.ratelimit import TokenBucket
 from api.routes import auth, documents, dossiers, health, public, verify
@@ -44,11 +45,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         summary="Số hóa hồ sơ: digitize, sign and return one-stop-shop dossiers.",
         version="0.1.0",
         lifespan=lifespan,
-        max_body_size=settings.max_upload_bytes + _MULTIPART_OVERHEAD,
     )
     app.state.runtime = runtime
     app.state.public_bucket = TokenBucket(settings.public_rate_limit_per_minute)
     problems.install(app)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD
+    )
     app.add_middleware(MetricsMiddleware)
     if settings.cors_origins:
         app.add_middleware(
