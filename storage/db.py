@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,8 +27,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import ServiceUnavailable
 from core.settings import Settings
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# Alembic announces each of its plugins at INFO on every run; only the migrations matter.
+# Alembic announces each of its plugins at INFO when imported; only the migrations matter.
+# (Alembic itself is imported lazily below: it costs most of a second at start-up.)
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 #: Arbitrary constant identifying sohoa's migration lock among PostgreSQL advisory locks.
 _MIGRATION_LOCK = 0x50_48_4F_41
@@ -81,6 +82,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def alembic_config(url: str = "") -> Config:
     """Alembic configuration pointing at the migrations packaged inside ``storage``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url:
@@ -94,6 +97,8 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     Raises:
         ServiceUnavailable: the database cannot be reached.
     """
+    from alembic import command
+
     config = alembic_config()
     try:
         with engine.begin() as conn:
@@ -112,6 +117,8 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at (``None`` before the first upgrade)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
