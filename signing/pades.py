@@ -7,6 +7,7 @@ always an incremental update, so earlier signatures and the PDF/A-2b base revisi
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import threading
@@ -20,6 +21,7 @@ from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign._session_scope import run_and_release
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from core.domain import SignatureLevel, SignerRole
@@ -35,7 +37,7 @@ from core.errors import (
 from core.settings import Settings
 from signing import appearance
 from signing.keys import Signer, load_signer
-from signing.trust import signing_validation_context
+from signing.trust import net_session, signing_validation_context
 
 #: pyHanko's object model is only partly annotated; treat it as untyped here.
 generic: Any = _generic
@@ -287,16 +289,24 @@ def _has_qr(writer: Any) -> bool:
     return False
 
 
-_TIMESTAMPERS: dict[tuple[str, float], HTTPTimeStamper] = {}
-_TS_LOCK = threading.Lock()
+_LOOPS = threading.local()
 
 
-def _timestamper(url: str, timeout: float) -> HTTPTimeStamper:
-    with _TS_LOCK:
-        ts = _TIMESTAMPERS.get((url, timeout))
-        if ts is None:
-            ts = _TIMESTAMPERS[(url, timeout)] = HTTPTimeStamper(url, timeout=max(1, int(timeout)))
-        return ts
+def _run(coro: Any) -> Any:
+    """Run pyHanko's coroutine on this thread's persistent event loop.
+
+    pyHanko's synchronous ``sign_pdf`` calls ``asyncio.run``, creating and tearing down an
+    event loop (and its self-pipe sockets) per signature; one loop per thread is reused here.
+    """
+    loop = getattr(_LOOPS, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _LOOPS.loop = loop
+    return loop.run_until_complete(coro)
+
+
+def _timestamper(url: str, timeout: float, session: Any) -> HTTPTimeStamper:
+    return HTTPTimeStamper(url, timeout=max(1, int(timeout)), session=session)
 
 
 def _read_input(source: Path | bytes) -> bytes:
@@ -445,21 +455,35 @@ def sign_pdf(
         validation_context=signing_validation_context(settings, signer) if long_term else None,
     )
     _align_producers(writer)
+    tsa_session = net_session()
     pdf_signer_cls: Any = _PdfA2Signer
     pdf_signer = pdf_signer_cls(
         meta,
         signer.pyhanko_signer,
-        timestamper=_timestamper(tsa_url, policy.network_timeout) if needs_ts else None,
+        timestamper=_timestamper(tsa_url, policy.network_timeout, tsa_session)
+        if needs_ts
+        else None,
         stamp_style=stamp_style or _NoStamp(),
         new_field_spec=field_spec,
     )
     out = io.BytesIO()
     try:
-        pdf_signer.sign_pdf(writer, output=out, bytes_reserved=policy.bytes_reserved[level])
+        # run_and_release closes the HTTP sessions the validation context opened (its fetched
+        # revocation data stays cached in the context)
+        _run(
+            run_and_release(
+                pdf_signer.async_sign_pdf(
+                    writer, output=out, bytes_reserved=policy.bytes_reserved[level]
+                ),
+                meta.validation_context,
+            )
+        )
     except (ConfigurationError, SigningError):
         raise
     except Exception as exc:
         raise _classify(exc, level) from exc
+    finally:
+        _run(tsa_session.close())
     signed = out.getvalue()
     if output is not None:
         tmp = output.with_name(output.name + ".part")

@@ -1,0 +1,265 @@
+"""Signing throughput per core vs the raw cost (hash the file + one private-key operation).
+
+Everything runs in one process, sequentially, so "per second" is per core. Both wall-clock and
+CPU time are reported: the machine is shared, and CPU time is what one core actually spent
+(the development TSA/OCSP run in a separate process, as a real TSA would).
+
+Rows: B-B with a PKCS#12 key and a PKCS#11 (SoftHSM2) key, visible and invisible; B-LTA against
+the local development TSA/OCSP; a naive pyHanko call (key re-loaded, pyHanko's own stamp with
+font subsetting per call) as the baseline; on a 1-page and a 100-page (~20 MB) PDF/A-2b.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.domain import SignatureLevel, SignerRole
+from core.settings import Settings
+
+
+@dataclasses.dataclass
+class Timing:
+    wall: float
+    cpu: float
+    n: int
+
+    @property
+    def per_s_wall(self) -> float:
+        return self.n / self.wall if self.wall else 0.0
+
+    @property
+    def per_s_cpu(self) -> float:
+        return self.n / self.cpu if self.cpu else 0.0
+
+    @property
+    def ms_cpu(self) -> float:
+        return self.cpu / self.n * 1000
+
+
+def measure(fn: Callable[[], object], n: int, warmup: int = 3) -> Timing:
+    for _ in range(warmup):
+        fn()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        fn()
+    return Timing(time.perf_counter() - wall0, time.process_time() - cpu0, n)
+
+
+def make_big_pdfa(path: Path, pages: int = 100, bytes_per_page: int = 200_000) -> Path:
+    """A ~20 MB PDF/A-2b: each page shows an incompressible grey image (like a scan)."""
+    import pikepdf
+    import pikepdf.pdfa
+
+    side = int(bytes_per_page**0.5)
+    pdf = pikepdf.new()
+    for index in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+        page = pdf.pages[index]
+        image = pdf.make_stream(
+            os.urandom(side * side),
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Image,
+            Width=side,
+            Height=side,
+            ColorSpace=pikepdf.Name.DeviceGray,
+            BitsPerComponent=8,
+        )
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+        page.obj.Contents = pdf.make_stream(b"q 500 0 0 500 47 171 cm /Im0 Do Q")
+    report = pikepdf.pdfa.save(pdf, path, "2b", compress_streams=False)
+    assert report.passed, report
+    return path
+
+
+def _pkcs12_settings(pki: Any, data_dir: Path) -> Settings:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509 import load_der_x509_certificate
+    from pydantic import SecretStr
+
+    material = pki.signer_material(SignerRole.AGENCY)
+    key = serialization.load_pem_private_key(material.key_pem, password=None)
+    blob = pkcs12.serialize_key_and_certificates(
+        b"agency",
+        key,  # type: ignore[arg-type]
+        load_der_x509_certificate(material.cert.dump()),
+        [load_der_x509_certificate(c.dump()) for c in material.chain],
+        serialization.BestAvailableEncryption(b"bench"),
+    )
+    p12 = data_dir / "agency.p12"
+    p12.write_bytes(blob)
+    return Settings(
+        data_dir=data_dir,
+        signing_key_source="pkcs12",
+        pkcs12_path=p12,
+        pkcs12_password=SecretStr("bench"),
+    )
+
+
+def _naive_pyhanko(data: bytes, p12: Path, visible: bool) -> bytes:
+    """What a straightforward pyHanko call costs: key loaded, font subset, trial signature."""
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.text import TextBoxStyle
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+
+    simple: Any = signers.SimpleSigner
+    signer = simple.load_pkcs12(str(p12), passphrase=b"bench")
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    style = None
+    spec = fields.SigFieldSpec("Sig", on_page=0, box=(370, 760, 570, 824) if visible else None)
+    if visible:
+        style = TextStampStyle(
+            stamp_text="Ký bởi: %(signer)s\nThời gian ký: %(ts)s",
+            text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(Settings().stamp_font))),
+            background=None,
+        )
+    out = io.BytesIO()
+    signers.PdfSigner(
+        signers.PdfSignatureMetadata(field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES),
+        signer,
+        stamp_style=style,
+        new_field_spec=spec,
+    ).sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+def main() -> None:
+    from bench.results import write_section
+    from signing import SignatureRequest, SigningPolicy, dev_pki_for, load_signer, sign_pdf
+    from signing.keys import clear_signer_cache
+    from tests.fixtures.pki import create_softhsm_token, make_pdfa
+
+    work = Path(tempfile.mkdtemp(prefix="sohoa-bench-signing-"))
+    data_dir = work / "data"
+    pki = dev_pki_for(data_dir)
+    # The TSA/OCSP run in their own process, like a real TSA: our CPU time is the client's.
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from signing.devpki import DevPKI; "
+            "DevPKI.open(Path(sys.argv[1])).start(); time.sleep(86400)",
+            str(pki.directory),
+        ],
+        stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not pki.is_served():
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            raise RuntimeError("development PKI server did not start")
+        time.sleep(0.2)
+    token = create_softhsm_token(work / "softhsm", pki)
+    docs = {
+        "1 page": make_pdfa(work / "one.pdf").read_bytes(),
+        "100 pages": make_big_pdfa(work / "hundred.pdf").read_bytes(),
+    }
+    dev = Settings(data_dir=data_dir, signing_key_source="dev")
+    p12 = _pkcs12_settings(pki, data_dir)
+    p11 = token.settings(data_dir)
+    signers = {
+        "PKCS#12": load_signer(p12, SignerRole.AGENCY),
+        "PKCS#11": load_signer(p11, SignerRole.AGENCY),
+    }
+    counts = {"1 page": 40, "100 pages": 6}
+    rows: list[tuple[str, str, Timing, float]] = []
+    raw: dict[tuple[str, str], Timing] = {}
+    no_check = dataclasses.replace(SigningPolicy.from_settings(p12), validate_pdfa=False)
+    p12_path = p12.pkcs12_path
+    assert p12_path is not None
+
+    def signing(
+        data: bytes,
+        request: SignatureRequest,
+        settings: Settings,
+        signer: Any = None,
+        policy: SigningPolicy | None = None,
+    ) -> Callable[[], object]:
+        return lambda: sign_pdf(
+            data, None, request, settings=settings, signer=signer, policy=policy
+        )
+
+    def raw_op(data: bytes, hk: Any) -> Callable[[], object]:
+        def run() -> bytes:
+            digest = hashlib.sha256(data).digest()
+            return bytes(asyncio.run(hk.async_sign_raw(digest, "sha256")))
+
+        return run
+
+    def naive(data: bytes, visible: bool) -> Callable[[], object]:
+        return lambda: _naive_pyhanko(data, p12_path, visible)
+
+    for doc_name, data in docs.items():
+        n = counts[doc_name]
+        for key_name, signer in signers.items():
+            raw[(doc_name, key_name)] = measure(raw_op(data, signer.pyhanko_signer), n * 2)
+        raw_p12 = raw[(doc_name, "PKCS#12")].ms_cpu
+        for key_name, signer in signers.items():
+            settings = p12 if key_name == "PKCS#12" else p11
+            for visible in (False, True):
+                request = SignatureRequest(level=SignatureLevel.B_B, visible=visible)
+                label = f"B-B {key_name} {'visible' if visible else 'invisible'}"
+                timing = measure(signing(data, request, settings, signer), n)
+                rows.append((doc_name, label, timing, raw[(doc_name, key_name)].ms_cpu))
+        # the pre-signing PDF/A check is the part that grows with the page count
+        invisible = SignatureRequest(level=SignatureLevel.B_B, visible=False)
+        timing = measure(signing(data, invisible, p12, signers["PKCS#12"], no_check), n)
+        rows.append((doc_name, "B-B PKCS#12 invisible, PDF/A check skipped", timing, raw_p12))
+        lta = SignatureRequest(level=SignatureLevel.B_LTA)
+        timing = measure(signing(data, lta, dev), max(3, n // 4))
+        rows.append((doc_name, "B-LTA dev key, local TSA/OCSP (visible)", timing, raw_p12))
+        for visible in (False, True):
+            label = f"naive pyHanko call {'visible' if visible else 'invisible'}"
+            rows.append((doc_name, label, measure(naive(data, visible), max(3, n // 4)), raw_p12))
+    server.terminate()
+    server.wait(timeout=10)
+    clear_signer_cache()
+
+    lines = [
+        "## Signing (PAdES, pyHanko 0.38)",
+        "",
+        "One process, sequential: signatures/s **per core**. CPU = process CPU time (robust to "
+        "other load on the shared machine; the TSA/OCSP server runs in another process). "
+        "Raw = SHA-256 of the whole file + one private-key operation with the same key, same run.",
+        "",
+        "| document | variant | sig/s (CPU) | sig/s (wall) | ms CPU/sig | raw ms | × raw |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for doc_name, label, timing, raw_ms in rows:
+        lines.append(
+            f"| {doc_name} | {label} | {timing.per_s_cpu:.1f} | {timing.per_s_wall:.1f} | "
+            f"{timing.ms_cpu:.1f} | {raw_ms:.2f} | {timing.ms_cpu / raw_ms:.1f} |"
+        )
+    by = {(d, label): t for d, label, t, _ in rows}
+    extra_sign = (
+        by[("100 pages", "B-B PKCS#12 invisible, PDF/A check skipped")].ms_cpu
+        - by[("1 page", "B-B PKCS#12 invisible, PDF/A check skipped")].ms_cpu
+    )
+    extra_raw = raw[("100 pages", "PKCS#12")].ms_cpu - raw[("1 page", "PKCS#12")].ms_cpu
+    size_mb = len(docs["100 pages"]) / 1e6
+    lines += [
+        "",
+        f"100-page document: {size_mb:.1f} MB. Extra cost of signing it vs 1 page (PDF/A check "
+        f"skipped): {extra_sign:.1f} ms CPU; extra raw hashing: {extra_raw:.1f} ms.",
+        "Targets (1 page, per core): B-B invisible ≥ 50/s, B-B visible ≥ 20/s.",
+    ]
+    md = "\n".join(lines)
+    print(md)
+    write_section("signing", md)
+
+
+if __name__ == "__main__":
+    main()
