@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("ocr", "signing", "service")
+BENCHMARKS = ("ocr", "signing", "storage", "service")
 
 
 def main(argv: list[str]) -> int:
