@@ -9,14 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.settings import get_settings, settings_with
-from ocr import DigitizeReport, PageProgress, digitize
+
+if TYPE_CHECKING:
+    from ocr import DigitizeReport, PageProgress
 
 
 def _summary(report: DigitizeReport) -> str:
@@ -51,6 +53,9 @@ def digitize_command(
     ] = False,
 ) -> None:
     """Digitize scans into one searchable PDF/A-2b (số hóa hồ sơ giấy)."""
+    # Imported here: every other `sohoa` command would otherwise pay for pikepdf & co.
+    from ocr import digitize
+
     overrides: dict[str, object] = {}
     if lang:
         overrides["ocr_languages"] = lang

@@ -19,8 +19,6 @@ from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Stream
-from pikepdf.pdfa import PdfaError
-from pikepdf.pdfa import save as pdfa_save
 
 from core.errors import PDFAValidationFailed
 from ocr.page import PageResult, TextLine
@@ -195,6 +193,10 @@ def write_pdfa(
     Raises:
         PDFAValidationFailed: The written file did not pass PDF/A-2b validation.
     """
+    # pikepdf.pdfa takes ~0.5 s to import; digitize() warms it up while pages are recognised.
+    from pikepdf.pdfa import PdfaError
+    from pikepdf.pdfa import save as pdfa_save
+
     pdf = build_document(pages, title=title, language=language)
     try:
         pdfa_save(pdf, output, "2b")

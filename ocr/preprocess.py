@@ -4,9 +4,8 @@ Deskew matters more than anything else for accuracy: on a page skewed by 1–3°
 layout step silently drops most of the text (CER 14% instead of 0.2% on our synthetic scans).
 The skew is found by a projection profile on a small binarised copy of the page: text lines
 give the sharpest row profile when they are horizontal. Testing both axes also tells a page
-whose lines run vertically (turned by 90°) from an upright one; which of the two (or upside
-down) it is comes from Tesseract's own orientation detection (``--psm 1``), read back from the
-direction in which the recognised words follow each other.
+whose lines run vertically (turned by 90°) from an upright one, for free; upside-down pages are
+left to ``ocr.engine`` (Tesseract OSD when a page reads poorly).
 """
 
 from __future__ import annotations
@@ -117,58 +116,6 @@ def deskew(image: Image.Image, skew: Skew) -> Image.Image:
     fill: int | tuple[int, ...] = 255 if image.mode in ("L", "1") else (255,) * len(image.mode)
     source = image.convert("L") if image.mode == "1" else image
     return source.rotate(-skew.degrees, resample=Image.Resampling.BICUBIC, fillcolor=fill)
-
-
-@dataclass(frozen=True)
-class Box:
-    """An axis-aligned box in pixels (left, top, right, bottom), origin top-left."""
-
-    left: float
-    top: float
-    right: float
-    bottom: float
-
-    @property
-    def center(self) -> tuple[float, float]:
-        """Middle of the box."""
-        return ((self.left + self.right) / 2, (self.top + self.bottom) / 2)
-
-
-def rotation_from_flow(lines: Sequence[Sequence[Box]]) -> int:
-    """Clockwise turn (0, 90, 180, 270) that makes the page upright, from word order.
-
-    Tesseract (``--psm 1``) reads a turned page correctly but reports word boxes on the page
-    as given; consecutive words of a line therefore point along the reading direction.
-    """
-    votes = {0: 0.0, 90: 0.0, 180: 0.0, 270: 0.0}
-    for words in lines:
-        for first, second in itertools.pairwise(words):
-            (x1, y1), (x2, y2) = first.center, second.center
-            dx, dy = x2 - x1, y2 - y1
-            if abs(dx) >= abs(dy):
-                votes[0 if dx > 0 else 180] += abs(dx)
-            else:
-                # Reading bottom-to-top means the page was turned counter-clockwise.
-                votes[90 if dy < 0 else 270] += abs(dy)
-    best = max(votes, key=lambda r: votes[r])
-    return best if votes[best] > 0 else 0
-
-
-def rotate_box(box: Box, rotation: int, width: float, height: float) -> Box:
-    """Map a box on a ``width`` × ``height`` page to the page turned clockwise by ``rotation``."""
-    if rotation == 0:
-        return box
-    corners = [(box.left, box.top), (box.right, box.bottom)]
-    if rotation == 90:
-        mapped = [(height - y, x) for x, y in corners]
-    elif rotation == 180:
-        mapped = [(width - x, height - y) for x, y in corners]
-    elif rotation == 270:
-        mapped = [(y, width - x) for x, y in corners]
-    else:
-        raise ValueError(f"rotation must be a multiple of 90, not {rotation}")
-    xs, ys = [p[0] for p in mapped], [p[1] for p in mapped]
-    return Box(min(xs), min(ys), max(xs), max(ys))
 
 
 _TRANSPOSE = {

@@ -14,7 +14,7 @@ from ocr.engine import _lines_from_tsv, _page_text
 from ocr.page import PageResult, StoredImage, TextLine, Word
 from ocr.pdfa import _to_unicode_cmap, image_matrix, text_layer
 from ocr.pdftext import has_text, parse_bbox_layout
-from ocr.preprocess import Box, estimate_skew, rotate_box, rotation_from_flow, turn_upright
+from ocr.preprocess import estimate_skew, turn_upright
 from tests.synthetic import cer, render_page
 
 
@@ -46,32 +46,14 @@ def test_blank_page_has_no_skew() -> None:
     assert estimate_skew(Image.new("L", (800, 1100), 255), 100).degrees == 0.0
 
 
-def _line_of_words(direction: tuple[int, int]) -> list[Box]:
-    dx, dy = direction
-    return [Box(100 + i * dx, 100 + i * dy, 140 + i * dx, 130 + i * dy) for i in range(5)]
-
-
-@pytest.mark.parametrize(
-    ("direction", "rotation"),
-    [((60, 0), 0), ((-60, 0), 180), ((0, -60), 90), ((0, 60), 270)],
-)
-def test_rotation_is_read_from_the_direction_words_follow(
-    direction: tuple[int, int], rotation: int
-) -> None:
-    assert rotation_from_flow([_line_of_words(direction)] * 3) == rotation
-
-
-def test_single_word_lines_leave_the_page_as_it_is() -> None:
-    assert rotation_from_flow([[Box(0, 0, 10, 10)]]) == 0
-
-
 @pytest.mark.parametrize("rotation", [0, 90, 180, 270])
-def test_boxes_turn_with_the_image(rotation: int) -> None:
+def test_turn_upright_turns_clockwise(rotation: int) -> None:
     image = Image.new("L", (40, 20), 255)
-    image.paste(0, (5, 2, 15, 6))  # a dark box at left=5, top=2, right=15, bottom=6
+    image.paste(0, (0, 0, 4, 4))  # a dark mark in the top-left corner
     turned = turn_upright(image, rotation)
-    expected = Box(*Image.eval(turned, lambda v: 255 - v).getbbox())  # type: ignore[misc]
-    assert rotate_box(Box(5, 2, 15, 6), rotation, 40, 20) == expected
+    corner = {0: (0, 0), 90: (turned.width - 1, 0), 180: (39, 19), 270: (0, turned.height - 1)}
+    assert turned.getpixel(corner[rotation]) == 0
+    assert turned.size == ((20, 40) if rotation in (90, 270) else (40, 20))
 
 
 def _page(angle: float, rotation: int) -> PageResult:

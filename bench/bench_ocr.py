@@ -1,0 +1,205 @@
+"""OCR benchmark: ``sohoa digitize`` vs OCRmyPDF 17 vs raw Tesseract, on the same pages.
+
+Three dense synthetic Vietnamese pages at 300 dpi (1.5°, -2.5° and 3° skew, blur, noise, JPEG)
+in one scanned PDF; two jobs for everyone. The raw-Tesseract floor reads the same pages already
+upright (rendered without skew), one single-threaded Tesseract per core, plain text output:
+nothing a real pipeline could skip. Tools run interleaved, ``ROUNDS`` times; the table keeps
+each tool's fastest round (the least disturbed by other load on the machine).
+
+OCRmyPDF lives in its own venv (``bench/.ocrmypdf-venv``, git-ignored) so its pins never
+touch ours; it needs Ghostscript, which this script installs with apt if it is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.results import write_section
+from tests.synthetic import cer, render_page, save_pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+OCRMYPDF_VENV = ROOT / "bench" / ".ocrmypdf-venv"
+OCRMYPDF_VERSION = "17.13.0"
+SOHOA = ROOT / ".venv" / "bin" / "sohoa"
+JOBS = 2
+ROUNDS = 2
+SKEWS = (1.5, -2.5, 3.0)
+LANG = "vie+eng"
+
+
+@dataclass
+class Run:
+    """One tool's measurement."""
+
+    name: str
+    wall: float
+    cpu: float
+    size: int
+    cer: float
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def ensure_ocrmypdf() -> Path:
+    """The OCRmyPDF executable, installing it (and Ghostscript) first if needed."""
+    exe = OCRMYPDF_VENV / "bin" / "ocrmypdf"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(OCRMYPDF_VENV)], check=True)
+        subprocess.run(
+            [str(OCRMYPDF_VENV / "bin" / "pip"), "install", "-q", f"ocrmypdf=={OCRMYPDF_VERSION}"],
+            check=True,
+        )
+    if shutil.which("gs") is None:
+        if os.geteuid() != 0:
+            raise SystemExit("OCRmyPDF needs Ghostscript: sudo apt-get install ghostscript")
+        subprocess.run(
+            ["apt-get", "install", "-y", "--no-install-recommends", "ghostscript"],
+            check=True,
+            capture_output=True,
+        )
+    return exe
+
+
+def pdftotext_pages(path: Path) -> list[str]:
+    """Text per page as poppler extracts it from a PDF's text layer."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True)
+    return out.stdout.decode("utf-8").split("\f")[: len(SKEWS)]
+
+
+def mean_cer(truths: list[str], texts: list[str]) -> float:
+    """Mean CER over the pages (a missing page counts as all wrong)."""
+    texts = texts + [""] * (len(truths) - len(texts))
+    return sum(cer(t, h) for t, h in zip(truths, texts, strict=False)) / len(truths)
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds (of the command and its children) of one command."""
+    cpu, start = _children_cpu(), time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    return time.perf_counter() - start, _children_cpu() - cpu
+
+
+def run_floor(upright: list[Path], truths: list[str], folder: Path) -> Run:
+    """Raw Tesseract: one single-threaded process per core, plain text, upright pages."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(path: Path) -> None:
+        subprocess.run(
+            ["tesseract", str(path), str(folder / path.stem), "-l", LANG],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+
+    cpu, start = _children_cpu(), time.perf_counter()
+    with ThreadPoolExecutor(JOBS) as pool:
+        list(pool.map(one, upright))
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
+    texts = [(folder / f"{p.stem}.txt").read_text(encoding="utf-8") for p in upright]
+    return Run("raw Tesseract (floor)", wall, cpu, 0, mean_cer(truths, texts))
+
+
+def run_sohoa(scan: Path, truths: list[str], folder: Path) -> Run:
+    """``sohoa digitize`` from the command line, as a user runs it."""
+    output = folder / "sohoa.pdf"
+    wall, cpu = timed([str(SOHOA), "digitize", str(scan), "-o", str(output), "--jobs", str(JOBS)])
+    texts = pdftotext_pages(output)
+    return Run("sohoa digitize", wall, cpu, output.stat().st_size, mean_cer(truths, texts))
+
+
+def run_ocrmypdf(exe: Path, scan: Path, truths: list[str], folder: Path) -> Run:
+    """OCRmyPDF with PDF/A-2 output and deskew, the same languages and jobs."""
+    output = folder / "ocrmypdf.pdf"
+    command = [str(exe), "--output-type", "pdfa-2", "--deskew", "-l", LANG]
+    wall, cpu = timed([*command, "--jobs", str(JOBS), str(scan), str(output)])
+    texts = pdftotext_pages(output)
+    return Run(
+        f"OCRmyPDF {OCRMYPDF_VERSION}", wall, cpu, output.stat().st_size, mean_cer(truths, texts)
+    )
+
+
+def load_average() -> str:
+    """The 1/5/15-minute load averages (other work on the machine inflates timings)."""
+    return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def table(runs: dict[str, Run], pages: int) -> str:
+    """Markdown table of the fastest round per tool."""
+    lines = [
+        "| tool | wall s | wall s/page | CPU s/page | KB/page | CER |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs.values():
+        size = f"{run.size / 1024 / pages:.0f}" if run.size else "–"
+        lines.append(
+            f"| {run.name} | {run.wall:.2f} | {run.wall / pages:.2f} | {run.cpu / pages:.2f} "
+            f"| {size} | {run.cer:.2%} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the benchmark and write the ``ocr`` section of bench/RESULTS.md."""
+    exe = ensure_ocrmypdf()
+    with tempfile.TemporaryDirectory(prefix="sohoa-bench-ocr-") as tmp:
+        folder = Path(tmp)
+        skewed = [render_page(seed, skew_degrees=s) for seed, s in enumerate(SKEWS, start=1)]
+        upright = [render_page(seed, skew_degrees=0.0) for seed in range(1, len(SKEWS) + 1)]
+        scan = save_pdf(skewed, folder / "scan.pdf")
+        upright_paths = []
+        for i, page in enumerate(upright):
+            path = folder / f"upright{i}.png"
+            page.image.save(path, dpi=(300, 300))
+            upright_paths.append(path)
+        truths = [p.text for p in skewed]
+        load_before = load_average()
+        best: dict[str, Run] = {}
+        for _ in range(ROUNDS):
+            for run in (
+                run_floor(upright_paths, truths, folder),
+                run_sohoa(scan, truths, folder),
+                run_ocrmypdf(exe, scan, truths, folder),
+            ):
+                if run.name not in best or run.wall < best[run.name].wall:
+                    best[run.name] = run
+                print(f"{run.name}: {run.wall:.2f} s wall, CER {run.cer:.2%}", flush=True)
+        load_after = load_average()
+    floor, sohoa, ocrmypdf = best.values()
+    vs_ocrmypdf = sohoa.wall / ocrmypdf.wall
+    vs_floor = sohoa.wall / floor.wall
+    cer_verdict = "equal or better" if sohoa.cer <= ocrmypdf.cer + 1e-4 else "worse"
+    verdict = (
+        f"- sohoa / OCRmyPDF wall time: **{vs_ocrmypdf:.2f}×** (target ≤ 0.6×, "
+        f"{'met' if vs_ocrmypdf <= 0.6 else 'not met'}); CER {sohoa.cer:.2%} vs "
+        f"{ocrmypdf.cer:.2%} ({cer_verdict})\n"
+        f"- sohoa / raw-Tesseract floor wall time: **{vs_floor:.2f}×** (target ≤ 1.5×, "
+        f"{'met' if vs_floor <= 1.5 else 'not met'})\n"
+        f"- CPU per page: sohoa {sohoa.cpu / 3:.2f} s, OCRmyPDF {ocrmypdf.cpu / 3:.2f} s, "
+        f"Tesseract alone {floor.cpu / 3:.2f} s"
+    )
+    body = (
+        "## OCR: sohoa digitize vs OCRmyPDF vs raw Tesseract\n\n"
+        f"3 dense synthetic Vietnamese A4 pages, 300 dpi, skew {', '.join(map(str, SKEWS))}°, "
+        f"blur + noise + JPEG, one scanned PDF; `-l {LANG}`, {JOBS} jobs; OCRmyPDF with "
+        "`--output-type pdfa-2 --deskew`; the floor is `tesseract` on the same pages upright, "
+        f"{JOBS} single-threaded processes at a time. Fastest of {ROUNDS} interleaved rounds. "
+        "sohoa and OCRmyPDF times include process start-up; CER from `pdftotext` of each "
+        "output (floor: Tesseract's text).\n\n"
+        f"{table(best, len(SKEWS))}\n\n{verdict}\n\n"
+        f"Load average (1/5/15 min) before: {load_before}, after: {load_after} "
+        "(other work shares the 2 cores; ratios within one run are what count)."
+    )
+    print(body)
+    write_section("ocr", body)
