@@ -98,6 +98,15 @@ class Settings(BaseSettings):
     stamp_width: float = 200.0
     stamp_height: float = 64.0
     stamp_margin: float = 18.0
+    #: Stamp corners on page 1 and stamp texts ({name}, {time}; lines split by a newline or "\\n").
+    agency_stamp_corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = (
+        "top-right"
+    )
+    officer_stamp_corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = (
+        "top-left"
+    )
+    agency_stamp_text: str = "Ký bởi: {name}\nThời gian ký: {time}"
+    officer_stamp_text: str = "Cán bộ số hóa: {name}\nThời gian số hóa: {time}"
     #: Which corner of page 1 carries the verification QR code, and its side in points.
     qr_corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "bottom-right"
     qr_size: float = 72.0

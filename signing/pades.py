@@ -123,6 +123,10 @@ class SigningPolicy:
     qr_size: float = 72.0
     seal_image: Path | None = None
     agency_name: str = ""
+    agency_corner: Corner = Corner.TOP_RIGHT
+    officer_corner: Corner = Corner.TOP_LEFT
+    agency_text: str = "Ký bởi: {name}\nThời gian ký: {time}"
+    officer_text: str = "Cán bộ số hóa: {name}\nThời gian số hóa: {time}"
     tsa_url: str = ""
     network_timeout: float = 10.0
     validate_pdfa: bool = True
@@ -148,6 +152,10 @@ class SigningPolicy:
             qr_size=settings.qr_size,
             seal_image=settings.seal_image,
             agency_name=settings.agency_name,
+            agency_corner=Corner(settings.agency_stamp_corner),
+            officer_corner=Corner(settings.officer_stamp_corner),
+            agency_text=settings.agency_stamp_text.replace("\\n", "\n"),
+            officer_text=settings.officer_stamp_text.replace("\\n", "\n"),
             tsa_url=settings.tsa_url,
             network_timeout=settings.signing_network_timeout,
         )
@@ -245,10 +253,13 @@ def _stamp_text(
         return request.stamp_text
     if request.role is SignerRole.OFFICER:
         name = request.display_name or signer.cert.subject.native.get("common_name", "")
-        scanned = format_vn_time(request.scan_time or now)
-        return f"Cán bộ số hóa: {name}\nThời gian số hóa: {scanned}"
-    name = request.display_name or policy.agency_name or signer.subject
-    return f"Ký bởi: {name}\nThời gian ký: {format_vn_time(now)}"
+        when = format_vn_time(request.scan_time or now)
+        template = policy.officer_text
+    else:
+        name = request.display_name or policy.agency_name or signer.subject
+        when = format_vn_time(now)
+        template = policy.agency_text
+    return template.replace("{name}", name).replace("{time}", when)
 
 
 def _draw_qr(writer: Any, qr: QRContent, corner: Corner, policy: SigningPolicy) -> None:
@@ -424,7 +435,9 @@ def sign_pdf(
     stamp_style: Any = None
     if request.visible:
         box = _media_box(writer.find_page_for_modification(0)[0].get_object())
-        default_corner = Corner.TOP_LEFT if request.role is SignerRole.OFFICER else Corner.TOP_RIGHT
+        default_corner = (
+            policy.officer_corner if request.role is SignerRole.OFFICER else policy.agency_corner
+        )
         width = policy.stamp_width + (policy.stamp_height if qr_in_stamp else 0)
         rect = _box(
             request.stamp_corner or default_corner, box, width, policy.stamp_height, policy.margin

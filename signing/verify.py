@@ -89,20 +89,65 @@ def _dss_context_kwargs(reader: PdfFileReader) -> DocumentSecurityStore | None:
         return None
 
 
-def _context(dss: DocumentSecurityStore | None, roots: list[x509.Certificate]) -> Any:
+def _context(
+    dss: DocumentSecurityStore | None,
+    roots: list[x509.Certificate],
+    *,
+    online: bool = True,
+    mode: str = "hard-fail",
+    moment: datetime | None = None,
+) -> Any:
     from pyhanko_certvalidator import ValidationContext
 
     kwargs: dict[str, Any] = {
         "trust_roots": roots,
-        "allow_fetching": True,
+        "allow_fetching": online,
         # Unreachable OCSP/CRL is an error, never a silent pass; revinfo fetched after the
         # signing time still speaks for it (that is what B-LT embeds).
-        "revocation_mode": "hard-fail",
+        "revocation_mode": mode,
         "retroactive_revinfo": True,
     }
+    if moment is not None:
+        kwargs["moment"] = moment
     if dss is not None:
         return dss.as_validation_context(kwargs)
     return ValidationContext(**kwargs)
+
+
+def _validate(sig: Any, is_ts: bool, context: Any) -> Any:
+    if is_ts:
+        return validate_pdf_timestamp(sig, validation_context=context)
+    return validate_pdf_signature(
+        sig, signer_validation_context=context, ts_validation_context=context
+    )
+
+
+def _second_opinion(
+    sig: Any,
+    is_ts: bool,
+    status: Any,
+    dss: DocumentSecurityStore | None,
+    roots: list[x509.Certificate],
+) -> tuple[Any, str | None]:
+    """Re-check a signature whose chain failed online, to name the failure precisely.
+
+    - Long-term (B-LT/B-LTA): validate offline at the time of its timestamp with the revocation
+      data embedded in the DSS; that is the point of embedding it (the TSA/OCSP may be gone).
+    - Otherwise: if the chain is fine when revocation is not required, the only problem is
+      that revocation status could not be obtained now.
+    """
+    if status.trusted or status.revoked:
+        return status, None
+    ts = getattr(status, "timestamp_validity", None)
+    when = status.timestamp if is_ts else (ts.timestamp if ts is not None else None)
+    if when is not None and _revinfo_covers(dss, status.signing_cert):
+        offline = _validate(sig, is_ts, _context(dss, roots, online=False, moment=when))
+        if offline.trusted or offline.revoked:
+            return offline, None
+    relaxed = _validate(sig, is_ts, _context(dss, roots, online=False, mode="soft-fail"))
+    if relaxed.trusted:
+        return status, "revocation-unavailable"
+    return status, None
 
 
 def _subject(cert: x509.Certificate | None) -> str:
@@ -211,15 +256,10 @@ def verify_pdf(
     dss = _dss_context_kwargs(reader)
     reports: list[SignatureReport] = []
     for index, sig in enumerate(embedded):
-        context = _context(dss, roots)
         is_ts = sig.sig_object.get("/Type") == "/DocTimeStamp"
         try:
-            if is_ts:
-                status: Any = validate_pdf_timestamp(sig, validation_context=context)
-            else:
-                status = validate_pdf_signature(
-                    sig, signer_validation_context=context, ts_validation_context=context
-                )
+            status: Any = _validate(sig, is_ts, _context(dss, roots))
+            status, named = _second_opinion(sig, is_ts, status, dss, roots)
         except Exception as exc:
             reports.append(_broken(sig, is_ts, exc))
             continue
@@ -227,6 +267,9 @@ def verify_pdf(
             other.sig_object.get("/Type") == "/DocTimeStamp" for other in embedded[index + 1 :]
         )
         problems, notes = _problems_of(status)
+        if named == "revocation-unavailable" and "chain-invalid" in problems:
+            problems[problems.index("chain-invalid")] = named
+            notes = notes.replace("certificate chain not valid", "revocation status unavailable")
         path = status.validation_path
         chain = (
             [_subject(c) for c in path.iter_certs(include_root=True)] if path is not None else []

@@ -132,3 +132,32 @@ def test_ocsp_down_is_retryable_for_long_term_levels(
             signer=signer,
         )
     assert caught.value.retryable
+
+
+def test_long_term_signatures_verify_with_the_servers_gone(
+    signing_settings: Settings, pdfa_1page: Path, tmp_path: Path
+) -> None:
+    """B-LT/B-LTA carry their own revocation data; B-B cannot, and says so by name."""
+    other = DevPKI.open(tmp_path / "gone-pki")
+    material = other.signer_material("agency")
+    signer = signer_from_pem(
+        SignerRole.AGENCY, material.key_pem, material.cert, material.chain, dev_pki=other
+    )
+    settings = signing_settings.model_copy(update={"tsa_url": other.tsa_url})
+    signed = {}
+    with other.serve():
+        for level in (SignatureLevel.B_B, SignatureLevel.B_LT, SignatureLevel.B_LTA):
+            out = tmp_path / f"{level.value}.pdf"
+            sign_pdf(
+                pdfa_1page, out, SignatureRequest(level=level), settings=settings, signer=signer
+            )
+            signed[level] = out
+    assert not other.is_served()
+    roots = [other.root()]
+    for level in (SignatureLevel.B_LT, SignatureLevel.B_LTA):
+        report = verify_pdf(signed[level], trust_roots=roots)
+        assert report.verdict == "valid", report.reason
+        assert report.signatures[0].level == level.value
+    report = verify_pdf(signed[SignatureLevel.B_B], trust_roots=roots)
+    assert report.verdict == "indeterminate"
+    assert report.reason.startswith("revocation-unavailable")

@@ -103,3 +103,28 @@ def test_policy_is_frozen_and_read_from_settings() -> None:
     assert policy.qr_corner is Corner.TOP_LEFT and policy.stamp_width == 150
     with pytest.raises(AttributeError):
         policy.stamp_width = 1  # type: ignore[misc]
+
+
+def test_stamp_text_and_corner_come_from_settings() -> None:
+    from typing import Any, cast
+
+    from core.domain import SignerRole
+    from signing.pades import SignatureRequest, _stamp_text
+
+    policy = SigningPolicy.from_settings(
+        Settings(agency_stamp_text="Đã ký: {name}\\n{time}", agency_stamp_corner="bottom-left")
+    )
+    assert policy.agency_corner is Corner.BOTTOM_LEFT
+    assert policy.officer_corner is Corner.TOP_LEFT
+    when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
+    text = _stamp_text(
+        SignatureRequest(display_name="UBND phường Một"), policy, cast(Any, None), when
+    )
+    assert text == "Đã ký: UBND phường Một\n04/03/2025 12:06:07 +07:00"
+    officer = _stamp_text(
+        SignatureRequest(role=SignerRole.OFFICER, display_name="Lê Văn Tám", scan_time=when),
+        policy,
+        cast(Any, None),
+        when,
+    )
+    assert officer == "Cán bộ số hóa: Lê Văn Tám\nThời gian số hóa: 04/03/2025 12:06:07 +07:00"
