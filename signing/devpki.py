@@ -12,22 +12,21 @@ The certificates carry the OCSP/CRL URLs, so the port is fixed when the PKI is c
 from __future__ import annotations
 
 import base64
-import binascii
-import io
 import json
 import threading
+import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509
-from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.integrations.animator import AnimatorArchStore
 from certomancer.registry import (
     ArchLabel,
     CertLabel,
@@ -35,229 +34,25 @@ from certomancer.registry import (
     KeyLabel,
     ServiceLabel,
 )
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from core.domain import SignerRole
 from core.errors import ConfigurationError, RevocationUnavailable
-
-ARCH = "sohoa-dev"
-UNTRUSTED = "sohoa DEVELOPMENT — NOT TRUSTED"
-_CONFIG_FILE = "certomancer.json"
-_META_FILE = "devpki.json"
-
-#: Labels of the certificates; each has a key file of the same name.
-ROOT, ISSUING_CA, AGENCY, OFFICER, REVOKED, TSA, OCSP = (
-    "root",
-    "issuing-ca",
-    "agency",
-    "officer",
-    "revoked",
-    "tsa",
-    "ocsp",
+from signing.devpki_http import QuietHandler, WholeSecondAnimator, ocsp_get_adapter
+from signing.devpki_layout import (
+    AGENCY,
+    ARCH,
+    CONFIG_FILE,
+    ISSUING_CA,
+    META_FILE,
+    OFFICER,
+    REVOKED,
+    ROOT,
+    TSA,
+    UNTRUSTED,
+    create_files,
+    creation_lock,
 )
-_EC_KEYS = frozenset({OFFICER})
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _write_key(path: Path, label: str) -> None:
-    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-    if label in _EC_KEYS:
-        key = ec.generate_private_key(ec.SECP256R1())
-    else:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    path.write_bytes(pem)
-    path.chmod(0o600)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
-
-
-def _describe(created: datetime, agency_name: str) -> dict[str, Any]:
-    """The certomancer description: validity dates are fixed here, at creation."""
-    start, end = created - timedelta(days=1), created + timedelta(days=3650)
-    validity = {"valid-from": _iso(start), "valid-to": _iso(end)}
-    signer_profile = ["digsig-commitment"]
-    leaf_extras = [
-        {"id": "extended_key_usage", "critical": False, "value": ["email_protection"]},
-    ]
-
-    def leaf(subject: str) -> dict[str, Any]:
-        return {
-            "subject": subject,
-            "issuer": "issuing-ca",
-            "validity": validity,
-            "profiles": signer_profile,
-            "extensions": leaf_extras,
-        }
-
-    revoked = leaf(REVOKED)
-    revoked["revocation"] = {
-        "revoked-since": _iso(created - timedelta(hours=1)),
-        "reason": "key_compromise",
-    }
-    return {
-        "keysets": {
-            ARCH: {"path-prefix": "keys", "keys": {k: {"path": f"{k}.key.pem"} for k in _labels()}}
-        },
-        "pki-architectures": {
-            ARCH: {
-                "keyset": ARCH,
-                "entity-defaults": {
-                    "country-name": "VN",
-                    "organization-name": UNTRUSTED,
-                },
-                "entities": {
-                    ROOT: {"common-name": f"{UNTRUSTED} Root CA"},
-                    ISSUING_CA: {"common-name": f"{UNTRUSTED} Issuing CA"},
-                    AGENCY: {"common-name": f"{agency_name} ({UNTRUSTED})"},
-                    OFFICER: {"common-name": f"Cán bộ số hóa ({UNTRUSTED})"},
-                    REVOKED: {"common-name": f"Revoked signer ({UNTRUSTED})"},
-                    TSA: {"common-name": f"{UNTRUSTED} Time Stamping Authority"},
-                    OCSP: {"common-name": f"{UNTRUSTED} OCSP Responder"},
-                },
-                "certs": {
-                    ROOT: {
-                        "subject": ROOT,
-                        "issuer": ROOT,
-                        "validity": validity,
-                        "profiles": [{"id": "simple-ca", "params": {"crl-repo": ROOT}}],
-                    },
-                    ISSUING_CA: {
-                        "subject": ISSUING_CA,
-                        "issuer": ROOT,
-                        "validity": validity,
-                        "profiles": [
-                            {
-                                "id": "simple-ca",
-                                "params": {
-                                    "crl-repo": ISSUING_CA,
-                                    "ocsp-service": ISSUING_CA,
-                                    "max-path-len": 0,
-                                },
-                            }
-                        ],
-                    },
-                    AGENCY: leaf(AGENCY),
-                    OFFICER: leaf(OFFICER),
-                    REVOKED: revoked,
-                    OCSP: {
-                        "subject": OCSP,
-                        "issuer": ISSUING_CA,
-                        "validity": validity,
-                        "profiles": ["ocsp-responder"],
-                    },
-                    TSA: {
-                        "subject": TSA,
-                        "issuer": ROOT,
-                        "validity": validity,
-                        "extensions": [
-                            {
-                                "id": "key_usage",
-                                "critical": True,
-                                "smart-value": {
-                                    "schema": "key-usage",
-                                    "params": ["digital_signature"],
-                                },
-                            },
-                            {
-                                "id": "extended_key_usage",
-                                "critical": True,
-                                "value": ["time_stamping"],
-                            },
-                        ],
-                    },
-                },
-                "services": {
-                    "ocsp": {
-                        ISSUING_CA: {
-                            "for-issuer": ISSUING_CA,
-                            "responder-cert": OCSP,
-                            "signing-key": OCSP,
-                        }
-                    },
-                    "crl-repo": {
-                        ROOT: {
-                            "for-issuer": ROOT,
-                            "signing-key": ROOT,
-                            "simulated-update-schedule": "P7D",
-                        },
-                        ISSUING_CA: {
-                            "for-issuer": ISSUING_CA,
-                            "signing-key": ISSUING_CA,
-                            "simulated-update-schedule": "P1D",
-                        },
-                    },
-                    "time-stamping": {TSA: {"signing-cert": TSA, "signing-key": TSA}},
-                },
-            }
-        },
-    }
-
-
-def _labels() -> tuple[str, ...]:
-    return (ROOT, ISSUING_CA, AGENCY, OFFICER, REVOKED, TSA, OCSP)
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No access log on stderr: the CLI's output is the report."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None
-
-
-class _WholeSecondAnimator(Animator):
-    """Certomancer's server with whole-second times (NSS rejects OCSP with microseconds)."""
-
-    def at_time(self, request: Any) -> datetime:
-        moment: datetime = super().at_time(request)  # type: ignore[no-untyped-call]
-        return moment.replace(microsecond=0)
-
-
-def _ocsp_get_adapter(app: Callable[..., Any]) -> Callable[..., Any]:
-    """Answer RFC 6960 OCSP GET requests (``/ocsp/<label>/<base64>``) as if POSTed.
-
-    NSS (poppler's pdfsig) tries GET first; certomancer only routes POST.
-    """
-    marker = "/ocsp/"
-
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        path: str = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") == "GET" and marker in path:
-            head, _, tail = path.partition(marker)
-            label, _, encoded = tail.partition("/")
-            if encoded:
-                try:
-                    body = base64.b64decode(urllib.parse.unquote(encoded))
-                except (binascii.Error, ValueError):
-                    body = b""
-                environ = dict(environ)
-                environ.update(
-                    {
-                        "REQUEST_METHOD": "POST",
-                        "PATH_INFO": f"{head}{marker}{label}",
-                        "CONTENT_TYPE": "application/ocsp-request",
-                        "CONTENT_LENGTH": str(len(body)),
-                        "wsgi.input": io.BytesIO(body),
-                    }
-                )
-        return app(environ, start_response)
-
-    return wsgi
 
 
 @dataclass(frozen=True)
@@ -281,6 +76,7 @@ class DevPKI:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._certs: dict[str, x509.Certificate] = {}
+        self._external_until = 0.0
 
     # --- creation / loading --------------------------------------------------------------
     @classmethod
@@ -289,23 +85,18 @@ class DevPKI:
     ) -> DevPKI:
         """Load the PKI in ``directory``, creating it (keys, description) on first use."""
         directory.mkdir(parents=True, exist_ok=True)
-        meta_path = directory / _META_FILE
-        if not meta_path.exists():
-            keys = directory / "keys"
-            keys.mkdir(exist_ok=True)
-            for label in _labels():
-                _write_key(keys / f"{label}.key.pem", label)
-            created = datetime.now(UTC).replace(microsecond=0)
-            chosen = port or _free_port()
-            description = _describe(created, agency_name)
-            description["external-url-prefix"] = f"http://127.0.0.1:{chosen}"
-            (directory / _CONFIG_FILE).write_text(
-                json.dumps(description, ensure_ascii=False, indent=1), encoding="utf-8"
-            )
-            meta_path.write_text(json.dumps({"port": chosen, "created": _iso(created)}))
+        meta_path = directory / META_FILE
+        with creation_lock(directory):
+            if not meta_path.exists():
+                create_files(directory, port=port, agency_name=agency_name)
+        return cls._load(directory)
+
+    @classmethod
+    def _load(cls, directory: Path) -> DevPKI:
+        meta_path = directory / META_FILE
         meta = json.loads(meta_path.read_text())
         try:
-            description = json.loads((directory / _CONFIG_FILE).read_text(encoding="utf-8"))
+            description = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
             config = CertomancerConfig(description, key_search_dir=str(directory))
         except Exception as exc:  # certomancer raises several unrelated types
             raise ConfigurationError(
@@ -385,10 +176,14 @@ class DevPKI:
     def start(self) -> None:
         """Serve TSA/OCSP/CRL on 127.0.0.1:port unless this PKI is already served there."""
         with self._lock:
-            if self._server is not None or self.is_served():
+            if self._server is not None or time.monotonic() < self._external_until:
                 return
-            app = _ocsp_get_adapter(
-                _WholeSecondAnimator(
+            if self.is_served():
+                # served by another process (the embedded launcher); look again in a while
+                self._external_until = time.monotonic() + 30.0
+                return
+            app = ocsp_get_adapter(
+                WholeSecondAnimator(
                     AnimatorArchStore({ArchLabel(ARCH): self._arch}),
                     with_web_ui=False,
                     allow_time_override=False,
@@ -396,7 +191,7 @@ class DevPKI:
             )
             try:
                 server = make_server(
-                    "127.0.0.1", self.port, app, threaded=True, request_handler=_QuietHandler
+                    "127.0.0.1", self.port, app, threaded=True, request_handler=QuietHandler
                 )
             except OSError as exc:
                 raise RevocationUnavailable(
@@ -432,7 +227,7 @@ class DevPKI:
 
 def dev_pki_exists(data_dir: Path) -> bool:
     """Whether ``data_dir/pki`` already holds a development PKI."""
-    return (data_dir / "pki" / _META_FILE).exists()
+    return (data_dir / "pki" / META_FILE).exists()
 
 
 _OPENED: dict[Path, DevPKI] = {}

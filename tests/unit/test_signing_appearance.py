@@ -11,7 +11,8 @@ from PIL import Image
 
 from core.settings import Settings
 from signing import appearance
-from signing.pades import Corner, QRContent, SigningPolicy, _box, format_vn_time
+from signing.request import Corner, QRContent, SigningPolicy, format_vn_time
+from signing.stamps import stamp_box
 
 FONT = Settings().stamp_font
 
@@ -94,7 +95,7 @@ def test_vietnam_time_format() -> None:
     ],
 )
 def test_stamp_corner_placement(corner: Corner, expected: tuple[float, float]) -> None:
-    x0, y0, x1, y1 = _box(corner, (0, 0, 595, 842), 200, 64, 18)
+    x0, y0, x1, y1 = stamp_box(corner, (0, 0, 595, 842), 200, 64, 18)
     assert (x0, y0) == expected and (x1 - x0, y1 - y0) == (200, 64)
 
 
@@ -109,7 +110,8 @@ def test_stamp_text_and_corner_come_from_settings() -> None:
     from typing import Any, cast
 
     from core.domain import SignerRole
-    from signing.pades import SignatureRequest, _stamp_text
+    from signing.request import SignatureRequest
+    from signing.stamps import stamp_text
 
     policy = SigningPolicy.from_settings(
         Settings(agency_stamp_text="Đã ký: {name}\\n{time}", agency_stamp_corner="bottom-left")
@@ -117,11 +119,11 @@ def test_stamp_text_and_corner_come_from_settings() -> None:
     assert policy.agency_corner is Corner.BOTTOM_LEFT
     assert policy.officer_corner is Corner.TOP_LEFT
     when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
-    text = _stamp_text(
+    text = stamp_text(
         SignatureRequest(display_name="UBND phường Một"), policy, cast(Any, None), when
     )
     assert text == "Đã ký: UBND phường Một\n04/03/2025 12:06:07 +07:00"
-    officer = _stamp_text(
+    officer = stamp_text(
         SignatureRequest(role=SignerRole.OFFICER, display_name="Lê Văn Tám", scan_time=when),
         policy,
         cast(Any, None),

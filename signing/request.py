@@ -1,0 +1,138 @@
+"""What a signature request says (who, level, stamp, QR) and the frozen signing policy.
+
+The policy is everything about *how* to sign that does not change between documents; it is built
+once from settings. Times on stamps are Vietnam time, printed ``dd/MM/yyyy HH:mm:ss +07:00``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from enum import StrEnum
+from pathlib import Path
+
+from core.domain import SignatureLevel, SignerRole
+from core.settings import Settings
+
+#: Vietnam's civil time; stamps print it as "+07:00" (no daylight saving).
+VN_TIME = timezone(timedelta(hours=7), "+07:00")
+_TIME_FORMAT = "%d/%m/%Y %H:%M:%S +07:00"
+
+
+class Corner(StrEnum):
+    TOP_LEFT = "top-left"
+    TOP_RIGHT = "top-right"
+    BOTTOM_LEFT = "bottom-left"
+    BOTTOM_RIGHT = "bottom-right"
+
+
+@dataclass(frozen=True)
+class QRContent:
+    """What the verification QR code holds: the URL, then dossier, document and issue time."""
+
+    verification_url: str
+    dossier_code: str
+    document_name: str
+    issued_at: datetime
+
+    def payload(self) -> str:
+        return "\n".join(
+            (
+                self.verification_url,
+                f"Mã hồ sơ: {self.dossier_code}",
+                f"Tài liệu: {self.document_name}",
+                f"Ngày ban hành: {format_vn_time(self.issued_at)}",
+            )
+        )
+
+
+@dataclass(frozen=True)
+class SignatureRequest:
+    """One signature: who signs (role), at which level, and what the stamp shows."""
+
+    level: SignatureLevel = SignatureLevel.B_LTA
+    role: SignerRole = SignerRole.AGENCY
+    reason: str | None = None
+    location: str | None = None
+    visible: bool = True
+    #: Agency name (agency stamp) or officer name (officer stamp); default from settings/cert.
+    display_name: str | None = None
+    #: Officer stamp: the scan time; agency stamp: ignored (the signing time is printed).
+    scan_time: datetime | None = None
+    qr: QRContent | None = None
+    stamp_corner: Corner | None = None
+    qr_corner: Corner | None = None
+    field_name: str | None = None
+    #: Replaces the whole stamp text when given (lines separated by newlines).
+    stamp_text: str | None = None
+
+
+@dataclass(frozen=True)
+class SignResult:
+    level: SignatureLevel
+    signer_subject: str
+    signing_time: datetime
+    sha256: str
+    size: int
+    field_name: str
+    output: Path | None
+    pdfa_checked: bool
+
+
+@dataclass(frozen=True)
+class SigningPolicy:
+    """Everything about *how* to sign that does not change between documents."""
+
+    md_algorithm: str = "sha256"
+    font_file: Path = Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
+    font_size: float = 8.0
+    stamp_width: float = 200.0
+    stamp_height: float = 64.0
+    margin: float = 18.0
+    qr_corner: Corner = Corner.BOTTOM_RIGHT
+    qr_size: float = 72.0
+    seal_image: Path | None = None
+    agency_name: str = ""
+    agency_corner: Corner = Corner.TOP_RIGHT
+    officer_corner: Corner = Corner.TOP_LEFT
+    agency_text: str = "Ký bởi: {name}\nThời gian ký: {time}"
+    officer_text: str = "Cán bộ số hóa: {name}\nThời gian số hóa: {time}"
+    tsa_url: str = ""
+    network_timeout: float = 10.0
+    validate_pdfa: bool = True
+    #: Room for the CMS container: skips pyHanko's trial signature (an extra key operation).
+    bytes_reserved: dict[SignatureLevel, int] = field(
+        default_factory=lambda: {
+            SignatureLevel.B_B: 12288,
+            SignatureLevel.B_T: 20480,
+            SignatureLevel.B_LT: 20480,
+            SignatureLevel.B_LTA: 20480,
+        }
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SigningPolicy:
+        return cls(
+            font_file=settings.stamp_font,
+            font_size=settings.stamp_font_size,
+            stamp_width=settings.stamp_width,
+            stamp_height=settings.stamp_height,
+            margin=settings.stamp_margin,
+            qr_corner=Corner(settings.qr_corner),
+            qr_size=settings.qr_size,
+            seal_image=settings.seal_image,
+            agency_name=settings.agency_name,
+            agency_corner=Corner(settings.agency_stamp_corner),
+            officer_corner=Corner(settings.officer_stamp_corner),
+            agency_text=settings.agency_stamp_text.replace("\\n", "\n"),
+            officer_text=settings.officer_stamp_text.replace("\\n", "\n"),
+            tsa_url=settings.tsa_url,
+            network_timeout=settings.signing_network_timeout,
+        )
+
+
+def format_vn_time(moment: datetime) -> str:
+    """``dd/MM/yyyy HH:mm:ss +07:00`` in Vietnam time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VN_TIME).strftime(_TIME_FORMAT)

@@ -1,0 +1,163 @@
+"""Placing our stamps and the QR code on page 1, and plugging them into pyHanko's signer.
+
+pyHanko asks a "stamp style" for an appearance when it fills the signature widget; ``StampStyle``
+answers with our own appearance stream (see :mod:`signing.appearance`). The QR code goes into the
+page content of the first signing revision, or, once the document is signed (page content may no
+longer change), into the signing widget itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pyhanko.pdf_utils import generic as _generic
+from pyhanko.pdf_utils.generic import pdf_name
+
+from core.domain import SignerRole
+from signing import appearance
+from signing.keys import Signer
+from signing.request import Corner, QRContent, SignatureRequest, SigningPolicy, format_vn_time
+
+#: pyHanko's object model is only partly annotated; treat it as untyped here.
+generic: Any = _generic
+
+#: A content-stream comment that marks our QR code (so a later signature does not add another).
+QR_MARK = b"%sohoa-qr\n"
+
+
+def stamp_box(
+    corner: Corner, page_box: tuple[float, float, float, float], w: float, h: float, margin: float
+) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = page_box
+    left = corner in (Corner.TOP_LEFT, Corner.BOTTOM_LEFT)
+    top = corner in (Corner.TOP_LEFT, Corner.TOP_RIGHT)
+    x = x0 + margin if left else x1 - margin - w
+    y = y1 - margin - h if top else y0 + margin
+    return (x, y, x + w, y + h)
+
+
+def media_box(page: Any) -> tuple[float, float, float, float]:
+    """The page's MediaBox, following inheritance from the page tree."""
+    node: Any = page
+    while node is not None:
+        if "/MediaBox" in node:
+            x0, y0, x1, y1 = (float(v) for v in node["/MediaBox"])
+            return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        node = node.get("/Parent")
+        node = node.get_object() if node is not None else None
+    return (0.0, 0.0, 595.0, 842.0)
+
+
+class Stamp:
+    """What pyHanko's signing code calls back to put our appearance on the widget."""
+
+    def __init__(self, writer: Any, xobject: Any) -> None:
+        self.writer, self.xobject = writer, xobject
+
+    def apply_appearance(self, annot: Any) -> None:
+        annot[pdf_name("/AP")] = generic.DictionaryObject({pdf_name("/N"): self.xobject})
+        # PDF/A: widgets must print and must not be hidden.
+        annot[pdf_name("/F")] = generic.NumberObject(4)
+
+
+class StampStyle:
+    """Duck-typed stand-in for a pyHanko stamp style (it only needs ``create_stamp``)."""
+
+    def __init__(
+        self, policy: SigningPolicy, text: str, with_seal: bool, qr_payload: str | None = None
+    ) -> None:
+        self.policy, self.text, self.with_seal = policy, text, with_seal
+        self.qr_payload = qr_payload
+
+    def create_stamp(self, writer: Any, box: Any, text_params: Any) -> Stamp:
+        font = appearance.load_stamp_font(self.policy.font_file)
+        font_ref = embedded_once(writer, "font", lambda: appearance.embed_font(writer, font))
+        seal_ref, aspect = None, 1.0
+        if self.with_seal and self.policy.seal_image is not None:
+            seal = appearance.load_seal(self.policy.seal_image)
+            seal_ref = appearance.embed_seal(writer, seal)
+            aspect = seal.width / seal.height
+        xobject = appearance.stamp_xobject(
+            writer,
+            width=float(box.width),
+            height=float(box.height),
+            text=self.text,
+            font=font,
+            font_ref=font_ref,
+            font_size=self.policy.font_size,
+            seal_ref=seal_ref,
+            seal_aspect=aspect,
+            qr_ops=None
+            if self.qr_payload is None
+            else appearance.qr_content_ops(
+                appearance.qr_matrix(self.qr_payload), 0, 0, float(box.height)
+            ),
+        )
+        return Stamp(writer, xobject)
+
+
+def embedded_once(writer: Any, key: str, make: Any) -> Any:
+    cache: dict[str, Any] = writer.__dict__.setdefault("_sohoa_embedded", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+def stamp_text(
+    request: SignatureRequest, policy: SigningPolicy, signer: Signer, now: datetime
+) -> str:
+    if request.stamp_text is not None:
+        return request.stamp_text
+    if request.role is SignerRole.OFFICER:
+        name = request.display_name or signer.cert.subject.native.get("common_name", "")
+        when = format_vn_time(request.scan_time or now)
+        template = policy.officer_text
+    else:
+        name = request.display_name or policy.agency_name or signer.subject
+        when = format_vn_time(now)
+        template = policy.agency_text
+    return template.replace("{name}", name).replace("{time}", when)
+
+
+def draw_qr(writer: Any, qr: QRContent, corner: Corner, policy: SigningPolicy) -> None:
+    """Draw the QR code into page 1's content, in the signing revision.
+
+    Only allowed on a document with no signature yet: a later page-content change would
+    invalidate the earlier signatures, so :func:`sign_pdf` refuses that case.
+    """
+    page_ref = writer.find_page_for_modification(0)[0]
+    page = page_ref.get_object()
+    box = media_box(page)
+    x, y, _, _ = stamp_box(corner, box, policy.qr_size, policy.qr_size, policy.margin)
+    ops = appearance.qr_content_ops(appearance.qr_matrix(qr.payload()), x, y, policy.qr_size)
+    before = generic.StreamObject(stream_data=b"q\n")
+    after = generic.StreamObject(stream_data=b"\nQ\n" + QR_MARK + ops + b"\n")
+    after.compress()
+    contents = page.get("/Contents")
+    existing = (
+        list(contents)
+        if isinstance(contents, generic.ArrayObject)
+        else ([] if contents is None else [page.raw_get("/Contents")])
+    )
+    page[pdf_name("/Contents")] = generic.ArrayObject(
+        [writer.add_object(before), *existing, writer.add_object(after)]
+    )
+    writer.update_container(page)
+
+
+def has_qr(writer: Any) -> bool:
+    """Whether an earlier sohoa signature already drew the QR code on page 1."""
+    page = writer.find_page_for_modification(0)[0].get_object()
+    contents = page.get("/Contents")
+    streams = list(contents) if isinstance(contents, generic.ArrayObject) else [contents]
+    for stream in reversed(streams[-1:]):
+        obj = stream.get_object() if stream is not None else None
+        if isinstance(obj, generic.StreamObject) and obj.data.startswith(b"\nQ\n" + QR_MARK):
+            return True
+    return False
+
+
+class NoStamp:
+    def create_stamp(self, writer: Any, box: Any, text_params: Any) -> None:
+        return None
