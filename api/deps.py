@@ -7,6 +7,8 @@ raise ``Forbidden`` (403) for an authenticated user with the wrong role and ``Un
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -73,6 +75,35 @@ class CurrentUser:
     role: Role
 
 
+#: Seconds a looked-up user is trusted before the database is asked again (so a busy API does
+#: not pay a query per request, while a deactivation or demotion takes effect within seconds).
+USER_CACHE_SECONDS = 5.0
+_user_cache: dict[str, tuple[float, CurrentUser | None]] = {}
+_user_cache_lock = threading.Lock()
+
+
+def _load_user(runtime: Runtime, username: str) -> CurrentUser | None:
+    now = time.monotonic()
+    with _user_cache_lock:
+        cached = _user_cache.get(username)
+    if cached is not None and now - cached[0] < USER_CACHE_SECONDS:
+        return cached[1]
+    # A short session of its own: on SQLite every transaction holds the write lock, so a
+    # session kept open for the whole request would block the route's own writes.
+    with runtime.sessions() as session:
+        user = session.scalar(select(User).where(User.username == username))
+    found = (
+        CurrentUser(id=user.id, username=user.username, role=Role(user.role))
+        if user is not None and user.active
+        else None
+    )
+    with _user_cache_lock:
+        if len(_user_cache) > 10_000:
+            _user_cache.clear()
+        _user_cache[username] = (now, found)
+    return found
+
+
 def get_current_user(
     runtime: RuntimeDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
@@ -81,14 +112,11 @@ def get_current_user(
     if not token:
         raise Unauthorized("Authentication required.", detail_vi="Cần đăng nhập.")
     username, _role = decode_token(runtime.settings, token)
-    # A short session of its own: on SQLite every transaction holds the write lock, so a
-    # session kept open for the whole request would block the route's own writes.
-    with runtime.sessions() as session:
-        user = session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
+    # The role comes from the database, not the token, so a demotion takes effect quickly.
+    user = _load_user(runtime, username)
+    if user is None:
         raise Unauthorized("Unknown or deactivated user.", detail_vi="Tài khoản không hợp lệ.")
-    # The role is read from the database, not the token, so a demotion takes effect at once.
-    return CurrentUser(id=user.id, username=user.username, role=Role(user.role))
+    return user
 
 
 def require_roles(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:

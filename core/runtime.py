@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from core import stages
 from core.errors import NotFound
@@ -41,7 +41,10 @@ class Runtime:
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = False) -> Runtime:
         """A runtime for ``settings``; ``migrate`` runs the database migrations first."""
-        engine = make_engine(database_url(settings))
+        url = database_url(settings)
+        # The API serves many concurrent reads; PostgreSQL gets a pool to match its threads.
+        pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
+        engine = make_engine(url, **pool)
         if migrate:
             from storage.db import upgrade
 
@@ -85,7 +88,12 @@ def sha256_file(path: Path) -> str:
 
 def get_document(session: Session, document_id: int) -> Document:
     """The document with this id; :class:`NotFound` otherwise."""
-    document = session.get(Document, document_id)
+    # One round trip for what a status read shows (dossier code, signatures).
+    document = session.get(
+        Document,
+        document_id,
+        options=[joinedload(Document.dossier), selectinload(Document.signatures)],
+    )
     if document is None:
         raise NotFound(f"document {document_id} not found", detail_vi="Không tìm thấy tài liệu")
     return document

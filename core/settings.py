@@ -130,6 +130,8 @@ class Settings(BaseSettings):
     task_seconds_per_page: int = 60
     #: Tries of a stage that failed on a transient fault (S3, TSA, OCSP, database) before it fails.
     task_max_retries: int = 5
+    #: Niceness added to worker pool processes (and their Tesseracts) so the API stays responsive.
+    worker_nice: int = 10
     #: Comma-separated origins allowed by CORS (empty: none).
     cors_origins: str = ""
 

@@ -8,6 +8,7 @@ where ``POST /documents/{id}/retry`` resumes. Time limits grow with the page cou
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from celery import Task
@@ -29,6 +30,11 @@ def _fresh_runtime(**_: Any) -> None:
     # A forked pool process must not share the parent's database connections.
     global _runtime
     _runtime = None
+    # OCR is batch work: yield the CPU to the API (and its users) on a shared machine.
+    # Tesseract processes started from here inherit the niceness.
+    niceness = get_settings().worker_nice
+    if niceness:
+        os.nice(niceness)
 
 
 def runtime() -> pipeline.Runtime:

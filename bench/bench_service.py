@@ -1,0 +1,332 @@
+"""End-to-end service benchmark: pipeline throughput with 1 and 2 workers vs the raw engine,
+and API latency (status reads, citizen downloads) under 50 concurrent clients while busy.
+
+Runs the real stack on loopback: PostgreSQL (a scratch database), Redis (database 14), SeaweedFS,
+the development PKI, the API (uvicorn) and Celery worker subprocesses. ``python -m bench service``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+from sqlalchemy import make_url, text
+
+from bench.results import write_section
+from core.domain import Role
+from core.settings import settings_with
+from storage.db import make_engine, session_factory, upgrade
+from storage.embedded import EmbeddedSeaweedFS
+from tests.fixtures.net import free_port, wait_for
+from tests.synthetic import render_page
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / ".work" / "service"
+PG_ADMIN = os.environ.get(
+    "SOHOA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = "redis://127.0.0.1:6379/14"
+DOCS, PAGES_PER_DOC, LINES = 4, 2, 30
+CLIENTS, LOAD_SECONDS = 50, 15.0
+PASSWORD = "bench-password-123"
+
+
+def _pages() -> list[list[bytes]]:
+    docs = []
+    for d in range(DOCS):
+        files = []
+        for p in range(PAGES_PER_DOC):
+            buffer = io.BytesIO()
+            render_page(100 + d * 10 + p, lines=LINES).image.save(
+                buffer, "JPEG", quality=80, dpi=(300, 300)
+            )
+            files.append(buffer.getvalue())
+        docs.append(files)
+    return docs
+
+
+def _raw_engine(docs: list[list[bytes]], jobs: int) -> float:
+    """Seconds for ocr.digitize alone on the same pages (one document each, same jobs)."""
+    from ocr import digitize
+
+    work = WORK / "raw"
+    work.mkdir(parents=True, exist_ok=True)
+    settings = settings_with(ocr_jobs=jobs, data_dir=WORK / "raw-data")
+    start = time.perf_counter()
+    for d, files in enumerate(docs):
+        inputs = []
+        for p, data in enumerate(files):
+            path = work / f"{d}-{p}.jpg"
+            path.write_bytes(data)
+            inputs.append(path)
+        digitize(inputs, work / f"{d}.pdf", settings=settings)
+    return time.perf_counter() - start
+
+
+class Stack:
+    """The service on loopback, with a configurable number of worker processes."""
+
+    def __init__(self) -> None:
+        shutil.rmtree(WORK / "stack", ignore_errors=True)
+        self.data = WORK / "stack"
+        self.data.mkdir(parents=True)
+        self.s3 = EmbeddedSeaweedFS(
+            self.data / "s3", access_key="bench", secret_key=secrets.token_hex(16)
+        )
+        self.db_name = f"sohoa_bench_{secrets.token_hex(4)}"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.api: subprocess.Popen[bytes] | None = None
+        self.env: dict[str, str] = {}
+        self.pki: Any = None
+
+    def start(self) -> None:
+        from api.security import hash_password
+        from signing.devpki import dev_pki_for
+        from storage import records
+
+        self.s3.start()
+        admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{self.db_name}"'))
+        admin.dispose()
+        url = make_url(PG_ADMIN).set(database=self.db_name).render_as_string(hide_password=False)
+        engine = make_engine(url)
+        upgrade(engine)
+        with session_factory(engine)() as session:
+            records.create_user(
+                session, username="bench", password_hash=hash_password(PASSWORD), role=Role.ADMIN
+            )
+            session.commit()
+        engine.dispose()
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        self.env = {
+            **os.environ,
+            "OMP_THREAD_LIMIT": "1",
+            "SOHOA_DATA_DIR": str(self.data),
+            "SOHOA_DATABASE_URL": url,
+            "SOHOA_BROKER_URL": REDIS_URL,
+            "SOHOA_S3_ENDPOINT": self.s3.endpoint,
+            "SOHOA_S3_ACCESS_KEY": "bench",
+            "SOHOA_S3_SECRET_KEY": self.s3.secret_key,
+            "SOHOA_OBJECT_LOCK_DAYS": "1",
+            "SOHOA_JWT_SECRET": secrets.token_urlsafe(32),
+            "SOHOA_PUBLIC_RATE_LIMIT_PER_MINUTE": "1000000",
+            "SOHOA_LOG_LEVEL": "WARNING",
+        }
+        self.pki = dev_pki_for(self.data)
+        self.pki.start()
+        log = (self.data / "api.log").open("ab")
+        self.api = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "api.app:app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--log-level", "warning"],
+            env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_for(lambda: httpx.get(f"{self.base}/healthz").status_code == 200, what="API")
+
+    def set_workers(self, count: int, ocr_jobs: int) -> None:
+        self.stop_workers()
+        for n in range(count):
+            log = (self.data / f"worker-{n}.log").open("ab")
+            env = {**self.env, "SOHOA_OCR_JOBS": str(ocr_jobs), "SOHOA_LOG_LEVEL": "INFO"}
+            self.workers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "cli.main",
+                        "worker",
+                        "--concurrency",
+                        "1",
+                        "--name",
+                        f"bench{n}",
+                    ],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        for n in range(count):
+            path = self.data / f"worker-{n}.log"
+            wait_for(lambda p=path: b"ready" in p.read_bytes(), what="worker")  # type: ignore[misc]
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            worker.terminate()
+        for worker in self.workers:
+            worker.wait(timeout=60)
+        self.workers = []
+        for n in range(4):
+            log = self.data / f"worker-{n}.log"
+            if log.exists():
+                log.write_bytes(b"")
+
+    def stop(self) -> None:
+        self.stop_workers()
+        if self.api is not None:
+            self.api.terminate()
+            self.api.wait(timeout=30)
+        if self.pki is not None:
+            self.pki.stop()
+        self.s3.stop()
+        admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
+        admin.dispose()
+        redis.Redis.from_url(REDIS_URL).flushdb()
+
+    def client(self) -> httpx.Client:
+        token = httpx.post(
+            f"{self.base}/api/v1/auth/token", data={"username": "bench", "password": PASSWORD}
+        ).json()["access_token"]
+        return httpx.Client(
+            base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=120
+        )
+
+
+def _run_batch(stack: Stack, docs: list[list[bytes]]) -> tuple[float, float, list[int], str, str]:
+    """Submit every document; returns (s to all digitized, s to all signed, ids, code, secret)."""
+    client = stack.client()
+    dossier = client.post(
+        "/api/v1/dossiers", json={"procedure_code": "1.0", "applicant": {"name": "Bench"}}
+    ).json()
+    start = time.perf_counter()
+    ids = []
+    for d, files in enumerate(docs):
+        upload = client.post(
+            f"/api/v1/dossiers/{dossier['code']}/documents",
+            files=[("files", (f"{d}-{p}.jpg", data, "image/jpeg")) for p, data in enumerate(files)],
+        )
+        upload.raise_for_status()
+        ids.append(upload.json()["document_id"])
+    digitized_at: dict[int, float] = {}
+    signed_at: dict[int, float] = {}
+    while len(signed_at) < len(ids):
+        for doc_id in ids:
+            if doc_id in signed_at:
+                continue
+            body = client.get(f"/api/v1/documents/{doc_id}").json()
+            now = time.perf_counter() - start
+            if body["status"] == "failed":
+                raise RuntimeError(f"document {doc_id} failed: {body['error']}")
+            if body["digitized_sha256"] and doc_id not in digitized_at:
+                digitized_at[doc_id] = now
+            if body["status"] == "signed":
+                signed_at[doc_id] = now
+        time.sleep(0.2)
+    return (
+        max(digitized_at.values()),
+        max(signed_at.values()),
+        ids,
+        dossier["code"],
+        dossier["access_secret"],
+    )
+
+
+async def _load(
+    base: str, token: str, status_id: int, secret: str, download_id: int
+) -> dict[str, list[float]]:
+    latencies: dict[str, list[float]] = {"status": [], "download": []}
+    deadline = time.perf_counter() + LOAD_SECONDS
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def one(n: int) -> None:
+            kind = "status" if n % 2 == 0 else "download"
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                if kind == "status":
+                    r = await client.get(
+                        f"/api/v1/documents/{status_id}",
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                else:
+                    r = await client.get(
+                        f"/api/v1/public/documents/{download_id}/download",
+                        headers={"X-Access-Secret": secret},
+                    )
+                r.raise_for_status()
+                latencies[kind].append(time.perf_counter() - t0)
+
+        await asyncio.gather(*(one(n) for n in range(CLIENTS)))
+    return latencies
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def main() -> None:
+    jobs = max(1, os.cpu_count() or 1)
+    docs = _pages()
+    pages = DOCS * PAGES_PER_DOC
+    raw = _raw_engine(docs, jobs)
+    stack = Stack()
+    try:
+        stack.start()
+        rows = []
+        stack.set_workers(1, jobs)
+        _run_batch(stack, docs[:1])  # warm-up: PKI, fonts, connections
+        one_dig, one_sig, first_ids, _code, secret = _run_batch(stack, docs)
+        rows.append(("1 worker × OCR jobs " + str(jobs), one_dig, one_sig))
+        stack.set_workers(2, 1)
+        two_dig, two_sig, ids, _c, _s = _run_batch(stack, docs)
+        rows.append(("2 workers × OCR jobs 1", two_dig, two_sig))
+        # Latency: a batch keeps the workers busy while 50 clients read status and download.
+        client = stack.client()
+        token = client.headers["Authorization"].split()[1]
+        result_holder: dict[str, Any] = {}
+        batch = threading.Thread(target=lambda: result_holder.update(r=_run_batch(stack, docs)))
+        batch.start()
+        time.sleep(2)
+        latencies = asyncio.run(_load(stack.base, token, ids[0], secret, first_ids[0]))
+        batch.join()
+    finally:
+        stack.stop()
+    raw_ppm = pages / raw * 60
+    lines = [
+        f"{pages} synthetic 300 dpi Vietnamese pages ({LINES} lines, 2° skew) in {DOCS} documents;"
+        f" {jobs} cores; PostgreSQL, Redis, SeaweedFS, dev PKI (officer signature at B-LTA).",
+        "",
+        "| run | pages/min digitized | vs raw engine | documents/min signed |",
+        "| --- | ---: | ---: | ---: |",
+        f"| raw engine (`ocr.digitize`, jobs {jobs}) | {raw_ppm:.1f} | 100% | – |",
+    ]
+    for name, dig, sig in rows:
+        ppm = pages / dig * 60
+        lines.append(f"| {name} | {ppm:.1f} | {ppm / raw_ppm:.0%} | {DOCS / sig * 60:.1f} |")
+    lines += [
+        "",
+        f"API latency, {CLIENTS} concurrent clients for {LOAD_SECONDS:.0f} s while 2 workers"
+        " process a batch:",
+        "",
+        "| request | count | p50 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for kind, values in latencies.items():
+        lines.append(
+            f"| {kind} | {len(values)} | {statistics.median(values) * 1000:.1f} |"
+            f" {_pct(values, 0.99):.1f} |"
+        )
+    body = "\n".join(lines)
+    print(body)
+    write_section("service", "## Service (bench_service)\n\n" + body)
+
+
+if __name__ == "__main__":
+    main()
