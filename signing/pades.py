@@ -289,7 +289,8 @@ def _reserve(policy: SigningPolicy, level: SignatureLevel, signer: Signer) -> in
     protected key operation per document.
     """
     chain = sum(len(cert.dump()) for cert in (signer.cert, *signer.chain))
-    return policy.bytes_reserved[level] + chain
+    total = policy.bytes_reserved[level] + chain
+    return total + total % 2  # pyHanko wants an even size (hex digits come in pairs)
 
 
 def _align_producers(writer: Any) -> None:
