@@ -7,6 +7,7 @@ a one-line message. Progress goes to stderr (only on a terminal), the ``--json``
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -53,6 +54,8 @@ def digitize_command(
     ] = False,
 ) -> None:
     """Digitize scans into one searchable PDF/A-2b (số hóa hồ sơ giấy)."""
+    # pikepdf logs an INFO line when it loads; the CLI promises one line per error.
+    logging.getLogger("pikepdf").setLevel(logging.WARNING)
     # Imported here: every other `sohoa` command would otherwise pay for pikepdf & co.
     from ocr import digitize
 
