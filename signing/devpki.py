@@ -152,6 +152,16 @@ class DevPKI:
             chain=(self.cert(ISSUING_CA), self.root()),
         )
 
+    def signer(self, which: SignerRole | str) -> Any:
+        """A ready :class:`signing.keys.Signer` for ``agency``, ``officer`` or ``revoked``."""
+        from signing.keys import signer_from_pem
+
+        material = self.signer_material(which)
+        role = SignerRole.OFFICER if material.label == OFFICER else SignerRole.AGENCY
+        return signer_from_pem(
+            role, material.key_pem, material.cert, material.chain, source="dev", dev_pki=self
+        )
+
     def private_key_info(self, label: str) -> Any:
         return self._arch.key_set.get_private_key(KeyLabel(label))
 

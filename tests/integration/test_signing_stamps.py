@@ -183,12 +183,8 @@ def test_pdfsig_sees_the_revoked_signer(
     dev_pki: DevPKI, signing_settings: Settings, pdfa_1page: Path, nss_db: Path, tmp_path: Path
 ) -> None:
     """NSS asks OCSP by GET and rejects sub-second times: both quirks are handled by the dev PKI."""
-    from signing.keys import signer_from_pem
-
-    material = dev_pki.signer_material("revoked")
-    signer = signer_from_pem(
-        SignerRole.AGENCY, material.key_pem, material.cert, material.chain, dev_pki=dev_pki
-    )
+    signer = dev_pki.signer("revoked")
+    assert signer.is_development and "Revoked" in signer.subject
     out = tmp_path / "revoked.pdf"
     sign_pdf(
         pdfa_1page,
