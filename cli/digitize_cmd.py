@@ -18,6 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from core.settings import get_settings, settings_with
 
+# pikepdf logs an INFO line when it loads; the CLI promises one line per error.
+logging.getLogger("pikepdf").setLevel(logging.WARNING)
+
 if TYPE_CHECKING:
     from ocr import DigitizeReport, PageProgress
 
@@ -54,8 +57,6 @@ def digitize_command(
     ] = False,
 ) -> None:
     """Digitize scans into one searchable PDF/A-2b (số hóa hồ sơ giấy)."""
-    # pikepdf logs an INFO line when it loads; the CLI promises one line per error.
-    logging.getLogger("pikepdf").setLevel(logging.WARNING)
     # Imported here: every other `sohoa` command would otherwise pay for pikepdf & co.
     from ocr import digitize
 
@@ -92,6 +93,20 @@ def digitize_command(
         console.print(_summary(report), highlight=False)
 
 
+def models_command(
+    target: Annotated[
+        Path, typer.Argument(help="Folder for the models (SOHOA_TESSDATA_BEST_DIR).")
+    ],
+    lang: Annotated[str, typer.Option("--lang", help="Languages to fetch.")] = "vie+eng",
+) -> None:
+    """Fetch Tesseract's "best" models from npm, for `--model best`."""
+    from ocr.models import install_best_models
+
+    folder = install_best_models(target, lang.split("+"))
+    Console(stderr=True).print(f"best models in {folder}: set SOHOA_TESSDATA_BEST_DIR={folder}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``sohoa digitize`` to ``app``."""
+    """Add ``sohoa digitize`` and ``sohoa ocr-models`` to ``app``."""
     app.command("digitize")(digitize_command)
+    app.command("ocr-models")(models_command)

