@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from core.domain import SignatureLevel, SignerRole
-from core.errors import CorruptFile, SohoaError
+from core.errors import CorruptFile, InputError, RevocationUnavailable, SohoaError
 from core.settings import get_settings
 
 pki_app = typer.Typer(
@@ -49,6 +49,8 @@ def sign_command(
     _quiet_pyhanko()
     settings = get_settings()
     chosen = level or SignatureLevel(settings.signature_level)
+    if not source.is_file():
+        raise InputError(f"cannot read {source}: no such file")
     signer = load_signer(settings, role)
     try:
         result = sign_pdf(
@@ -99,7 +101,10 @@ def verify_command(
     if settings.signing_key_source == "dev" and dev_pki_exists(settings.resolved_data_dir()):
         # B-B/B-T signatures of the dev PKI need its OCSP responder to answer now.
         pki = dev_pki_for(settings.resolved_data_dir(), agency_name=settings.agency_name)
-        pki.start()
+        try:
+            pki.start()
+        except RevocationUnavailable:
+            pki = None  # the report will say which revocation data it could not get
     try:
         report = verify_pdf(source, settings=settings)
     except (CorruptFile, OSError) as exc:

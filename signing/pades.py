@@ -27,6 +27,7 @@ from core.errors import (
     ConfigurationError,
     CorruptFile,
     EncryptedPDF,
+    InputError,
     PDFAValidationFailed,
     RevocationUnavailable,
     SigningError,
@@ -82,7 +83,7 @@ def _read_input(source: Path | bytes) -> bytes:
     try:
         return Path(source).read_bytes()
     except OSError as exc:
-        raise CorruptFile(f"cannot read {source}: {exc.strerror}") from exc
+        raise InputError(f"cannot read {source}: {exc.strerror}") from exc
 
 
 def _check_pdfa(data: bytes) -> bool:
@@ -255,8 +256,11 @@ def sign_pdf(
     signed = out.getvalue()
     if output is not None:
         tmp = output.with_name(output.name + ".part")
-        tmp.write_bytes(signed)
-        tmp.replace(output)
+        try:
+            tmp.write_bytes(signed)
+            tmp.replace(output)
+        except OSError as exc:
+            raise SigningError(f"cannot write {output}: {exc.strerror}") from exc
     return SignResult(
         level=level,
         signer_subject=signer.subject,
