@@ -38,13 +38,19 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from core.domain import SignerRole
 from core.errors import ConfigurationError, RevocationUnavailable
-from signing.devpki_http import QuietHandler, WholeSecondAnimator, ocsp_get_adapter
+from signing.devpki_http import (
+    QuietHandler,
+    WholeSecondAnimator,
+    install_key_cache,
+    ocsp_get_adapter,
+)
 from signing.devpki_layout import (
     AGENCY,
     ARCH,
     CONFIG_FILE,
     ISSUING_CA,
     META_FILE,
+    OCSP,
     OFFICER,
     REVOKED,
     ROOT,
@@ -127,6 +133,11 @@ class DevPKI:
         if cached is None:
             der = self._arch.get_cert(CertLabel(label)).dump(force=True)
             cached = self._certs[label] = x509.Certificate.load(der)
+            # certomancer's own responders (TSA, OCSP) embed these too: hand them the parsed
+            # copies (a private cache of certomancer's; development use only)
+            cache = getattr(self._arch, "_cert_cache", None)
+            if isinstance(cache, dict):
+                cache[CertLabel(label)] = cached
         return cached
 
     def root(self) -> x509.Certificate:
@@ -185,6 +196,9 @@ class DevPKI:
 
     def start(self) -> None:
         """Serve TSA/OCSP/CRL on 127.0.0.1:port unless this PKI is already served there."""
+        for label in (ROOT, ISSUING_CA, AGENCY, OFFICER, REVOKED, TSA, OCSP):
+            self.cert(label)  # parsed certificates for the responders, see cert()
+        install_key_cache()
         with self._lock:
             if self._server is not None or time.monotonic() < self._external_until:
                 return

@@ -64,3 +64,41 @@ def ocsp_get_adapter(app: Callable[..., Any]) -> Callable[..., Any]:
         return app(environ, start_response)
 
     return wsgi
+
+
+_KEY_CACHE_INSTALLED = False
+
+
+def install_key_cache() -> None:
+    """Make certomancer parse each responder key once instead of on every response.
+
+    Its crypto backend re-loads the private key for every TSA/OCSP/CRL signature (an RSA key
+    check costs tens of milliseconds). The cached backend only serves the development PKI, and
+    falls back to certomancer's own code for anything but RSA PKCS#1 v1.5 and ECDSA.
+    """
+    global _KEY_CACHE_INSTALLED
+    if _KEY_CACHE_INSTALLED:
+        return
+    from certomancer import crypto_utils
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding
+
+    base = crypto_utils.CRYPTO_BACKEND
+    parsed: dict[bytes, Any] = {}
+
+    class _Cached(type(base)):  # type: ignore[misc]
+        def generic_sign(self, private_key: Any, tbs_bytes: bytes, sd_algo: Any) -> bytes:
+            algo = sd_algo.signature_algo
+            if algo not in ("rsassa_pkcs1v15", "ecdsa"):
+                return bytes(super().generic_sign(private_key, tbs_bytes, sd_algo))
+            der = private_key.dump()
+            key: Any = parsed.get(der)
+            if key is None:
+                key = parsed[der] = serialization.load_der_private_key(der, password=None)
+            digest = getattr(hashes, sd_algo.hash_algo.upper())()
+            if algo == "rsassa_pkcs1v15":
+                return bytes(key.sign(tbs_bytes, padding.PKCS1v15(), digest))
+            return bytes(key.sign(tbs_bytes, ec.ECDSA(digest)))
+
+    crypto_utils.CRYPTO_BACKEND = _Cached()
+    _KEY_CACHE_INSTALLED = True
