@@ -8,7 +8,6 @@ always an incremental update, so earlier signatures and the PDF/A-2b base revisi
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import threading
 from datetime import UTC, datetime
@@ -265,11 +264,11 @@ def sign_pdf(
         level=level,
         signer_subject=signer.subject,
         signing_time=now,
-        sha256=hashlib.sha256(signed).hexdigest(),
         size=len(signed),
         field_name=field_name,
         output=output,
         pdfa_checked=bool(pdfa_checked),
+        data=signed,
     )
 
 

@@ -3,6 +3,7 @@ the output stays PDF/A-2b (pre-signing revision validated, producers agree, no P
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -49,6 +50,8 @@ def test_every_level_signs_and_verifies_as_that_level(
         pdfa_1page, out, SignatureRequest(level=level, reason="Kiểm thử"), settings=signing_settings
     )
     assert result.level is level
+    assert result.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert result.size == out.stat().st_size
     assert result.pdfa_checked, "the unsigned input must have been validated as PDF/A-2b"
     assert out.read_bytes().startswith(pdfa_1page.read_bytes()), "signing must be incremental"
 
