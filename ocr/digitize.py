@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,8 @@ from ocr.page import PageResult, PageSourceKind
 from ocr.pdfa import write_pdfa
 
 Stage = Literal["checked", "page-done", "writing", "done"]
+
+log = logging.getLogger(__name__)
 
 _BCP47 = {"vie": "vi", "eng": "en", "fra": "fr", "deu": "de", "chi_sim": "zh", "jpn": "ja"}
 
@@ -231,6 +234,13 @@ def digitize(
             "write": round(written - pages_done, 3),
             "total": round(time.perf_counter() - started, 3),
         },
+    )
+    log.info(
+        "digitized %d page(s) into %s in %.1f s",
+        total,
+        output.name,
+        report.timings["total"],
+        extra={"pages": total, "output_sha256": report.output_sha256},
     )
     notify(PageProgress(total, total, "done"))
     return report

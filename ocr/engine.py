@@ -58,6 +58,9 @@ def tesseract_version() -> str:
         raise ConfigurationError("tesseract is not installed (apt install tesseract-ocr)") from exc
 
 
+#: Seconds one Tesseract run may take before the page is declared failed (a stuck process
+#: must not hold a worker forever).
+TESSERACT_TIMEOUT = 600
 #: Mean word confidence below which a page may be turned: worth an orientation check.
 SUSPICIOUS_CONFIDENCE = 75.0
 #: OSD's own confidence needed before a second reading is even tried.
@@ -83,11 +86,14 @@ def recognise(image: Image.Image, dpi: int, options: OcrOptions) -> dict[str, li
                 lang=options.languages,
                 config=_config(dpi, options),
                 output_type=pytesseract.Output.DICT,
+                timeout=TESSERACT_TIMEOUT,
             )
         except pytesseract.TesseractNotFoundError as exc:
             raise ConfigurationError("tesseract is not installed") from exc
         except pytesseract.TesseractError as exc:
             raise OCRFailed(f"tesseract failed: {exc.message}") from exc
+        except RuntimeError as exc:  # pytesseract's timeout
+            raise OCRFailed(f"tesseract took over {TESSERACT_TIMEOUT} s on one page") from exc
     return data
 
 
@@ -138,8 +144,12 @@ def _line(words: tuple[Word, ...]) -> TextLine:
     )
 
 
-def store_image(image: Image.Image, original_jpeg: bytes | None, quality: int) -> StoredImage:
-    """Encode the page image for the PDF: JPEG for grey/colour, Flate 1-bit for bilevel."""
+def store_image(loaded: LoadedPage, quality: int) -> StoredImage:
+    """Encode the page image for the PDF: JPEG for grey/colour, Flate 1-bit for bilevel.
+
+    A source JPEG is kept as it is (no second lossy compression, no resampling).
+    """
+    image = loaded.image
     if image.mode == "1":
         # Pillow's mode "1" rows are packed MSB-first with 1 = white, exactly PDF's DeviceGray.
         return StoredImage(
@@ -151,8 +161,12 @@ def store_image(image: Image.Image, original_jpeg: bytes | None, quality: int) -
             1,
         )
     space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
-    if original_jpeg is not None:
-        return StoredImage(original_jpeg, "/DCTDecode", image.width, image.height, space, 8)
+    if loaded.pdf_source is not None:
+        return StoredImage(
+            b"", "/DCTDecode", image.width, image.height, space, 8, pdf_source=loaded.pdf_source
+        )
+    if loaded.original_jpeg is not None:
+        return StoredImage(loaded.original_jpeg, "/DCTDecode", image.width, image.height, space, 8)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality, optimize=False)
     return StoredImage(buffer.getvalue(), "/DCTDecode", image.width, image.height, space, 8)
@@ -243,7 +257,7 @@ def process_page(task: PageTask) -> PageResult:
     mark = time.perf_counter()
     scale = 72.0 / ocr_dpi
     lines = tuple(_line(tuple(_scaled(w, scale) for w in words)) for _, words in keyed)
-    stored = store_image(image, loaded.original_jpeg, options.jpeg_quality)
+    stored = store_image(loaded, options.jpeg_quality)
     timings["encode"] = time.perf_counter() - mark
     return PageResult(
         index=task.index,
@@ -280,7 +294,7 @@ def _text_layer_page(
         )
         for line in found.lines
     )
-    stored = store_image(image, loaded.original_jpeg, task.options.jpeg_quality)
+    stored = store_image(loaded, task.options.jpeg_quality)
     timings["encode"] = time.perf_counter() - mark
     return PageResult(
         index=task.index,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 PageSourceKind = Literal["ocr", "text-layer"]
@@ -35,7 +36,10 @@ class TextLine:
 class StoredImage:
     """The page image as it goes into the PDF: already-encoded bytes and their PDF filter.
 
-    ``filter`` is ``/DCTDecode`` (JPEG) or ``/FlateDecode`` (1-bit bilevel scans).
+    ``filter`` is ``/DCTDecode`` (JPEG) or ``/FlateDecode`` (1-bit bilevel scans). When
+    ``pdf_source`` is set (a PDF file and page index whose only image is this JPEG), ``data`` is
+    empty: the image is copied from that PDF when the output is written, so a long scanned
+    document is never held in memory.
     """
 
     data: bytes
@@ -44,6 +48,7 @@ class StoredImage:
     height: int
     colour_space: str
     bits: int
+    pdf_source: tuple[Path, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Sequence
+from contextlib import ExitStack
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -145,12 +146,53 @@ def text_layer(lines: Sequence[TextLine], page_height: float) -> str:
     return "\n".join(out)
 
 
-def build_document(pages: Sequence[PageResult], *, title: str | None, language: str) -> pikepdf.Pdf:
-    """An in-memory PDF with one page per result (not yet PDF/A-prepared)."""
+#: Keys an image copied from a source PDF keeps (anything else could break PDF/A).
+_IMAGE_KEYS = frozenset(
+    (
+        "/Type",
+        "/Subtype",
+        "/Width",
+        "/Height",
+        "/ColorSpace",
+        "/BitsPerComponent",
+        "/Filter",
+        "/DecodeParms",
+        "/Length",
+    )
+)
+
+
+def _image(
+    pdf: pikepdf.Pdf, page: PageResult, sources: ExitStack, opened: dict[Path, pikepdf.Pdf]
+) -> Stream:
+    if page.image.pdf_source is None:
+        return Stream(pdf, page.image.data)
+    path, index = page.image.pdf_source
+    if path not in opened:
+        opened[path] = sources.enter_context(pikepdf.open(path))
+    (original,) = opened[path].pages[index].get_images().values()
+    # copy_foreign keeps the stream data in the source file until the output is written.
+    image = pdf.copy_foreign(original)
+    if not isinstance(image, Stream):
+        raise TypeError("the source page's image is not a stream")
+    for key in list(image.keys()):
+        if key not in _IMAGE_KEYS:
+            del image[key]
+    return image
+
+
+def build_document(
+    pages: Sequence[PageResult], *, title: str | None, language: str, sources: ExitStack
+) -> pikepdf.Pdf:
+    """A PDF with one page per result (not yet PDF/A-prepared).
+
+    Source PDFs whose JPEGs are reused are opened on ``sources``; keep it open until saved.
+    """
     pdf = pikepdf.new()
     font = glyphless_font(pdf)
+    opened: dict[Path, pikepdf.Pdf] = {}
     for page in pages:
-        image = Stream(pdf, page.image.data)
+        image = _image(pdf, page, sources, opened)
         image.Type = Name.XObject
         image.Subtype = Name.Image
         image.Width = page.image.width
@@ -197,14 +239,15 @@ def write_pdfa(
     from pikepdf.pdfa import PdfaError
     from pikepdf.pdfa import save as pdfa_save
 
-    pdf = build_document(pages, title=title, language=language)
-    try:
-        pdfa_save(pdf, output, "2b")
-    except PdfaError as exc:
-        findings = "; ".join(str(f) for f in exc.report.findings[:3])
-        raise PDFAValidationFailed(
-            f"output failed PDF/A-2b validation: {findings}",
-            detail_vi="Tệp kết quả không đạt chuẩn PDF/A-2b",
-        ) from exc
-    finally:
-        pdf.close()
+    with ExitStack() as sources:
+        pdf = sources.enter_context(
+            build_document(pages, title=title, language=language, sources=sources)
+        )
+        try:
+            pdfa_save(pdf, output, "2b")
+        except PdfaError as exc:
+            findings = "; ".join(str(f) for f in exc.report.findings[:3])
+            raise PDFAValidationFailed(
+                f"output failed PDF/A-2b validation: {findings}",
+                detail_vi="Tệp kết quả không đạt chuẩn PDF/A-2b",
+            ) from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import pikepdf
 from pdf2image import convert_from_path
@@ -20,10 +21,15 @@ from ocr.inputs import InputKind, PagePlan, full_page_jpeg
 
 @dataclass(frozen=True)
 class LoadedPage:
-    """A decoded page, and the original JPEG bytes when they can be stored unchanged."""
+    """A decoded page, and where its original JPEG is when it can be stored unchanged.
+
+    ``original_jpeg`` holds a JPEG file's bytes; ``pdf_source`` names a PDF page whose only
+    image is the JPEG (copied from the PDF at write time instead of held in memory).
+    """
 
     image: Image.Image
     original_jpeg: bytes | None = None
+    pdf_source: tuple[Path, int] | None = None
 
 
 def load_page(plan: PagePlan) -> LoadedPage:
@@ -56,7 +62,7 @@ def _embedded_jpeg(plan: PagePlan) -> LoadedPage | None:
             if image.mode not in ("L", "RGB"):
                 return None
             image.load()
-            return LoadedPage(image.copy(), data)
+            return LoadedPage(image.copy(), pdf_source=(plan.path, plan.index))
     except (pikepdf.PdfError, OSError, SyntaxError, ValueError):
         # Anything unusual: let poppler render the page instead.
         return None
