@@ -158,6 +158,7 @@ def test_every_image_format_is_read(digitized_formats: Digitized) -> None:
     for page, truth in zip(report.pages[:6], truths, strict=True):
         first_line = page.text.split("\n")[0]
         assert cer(truth, first_line) <= 0.03, (truth, first_line)
+    assert [p.dpi for p in report.pages[:6]] == [300, 300, 200, 300, 300, 300]
     assert report.pages[6].text.strip()
     assert report.pages[6].dpi >= 200
     assert validate_written(digitized_formats.output, "2b").passed

@@ -172,3 +172,20 @@ def test_cid_to_gid_map_never_points_at_notdef() -> None:
     assert len(cid_map) == 2 * 65536
     assert set(cid_map[1::2]) == {1} and set(cid_map[0::2]) == {0}
     assert zlib.compress(cid_map)  # sanity: the stream decodes
+
+
+def test_failed_pdfa_validation_is_an_error_and_writes_nothing(tmp_path: Path) -> None:
+    import io
+
+    from core.errors import PDFAValidationFailed
+    from ocr.pdfa import write_pdfa
+
+    # DeviceCMYK under the sRGB output intent is a PDF/A-2b violation prepare() cannot repair.
+    buffer = io.BytesIO()
+    Image.new("CMYK", (100, 100), (0, 0, 0, 0)).save(buffer, "JPEG")
+    image = StoredImage(buffer.getvalue(), "/DCTDecode", 100, 100, "/DeviceCMYK", 8)
+    page = PageResult(0, 72.0, 72.0, image, 0.0, 100, (), "", 0.0, 0, 0.0, "ocr")
+    output = tmp_path / "never.pdf"
+    with pytest.raises(PDFAValidationFailed, match=r"6\.2\.4\.3"):
+        write_pdfa([page], output, title="x", language="vi")
+    assert list(tmp_path.iterdir()) == []
