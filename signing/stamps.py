@@ -37,16 +37,30 @@ def stamp_box(
     return (x, y, x + w, y + h)
 
 
-def media_box(page: Any) -> tuple[float, float, float, float]:
-    """The page's MediaBox, following inheritance from the page tree."""
+def _inherited_box(page: Any, key: str) -> tuple[float, float, float, float] | None:
     node: Any = page
     while node is not None:
-        if "/MediaBox" in node:
-            x0, y0, x1, y1 = (float(v) for v in node["/MediaBox"])
+        if key in node:
+            x0, y0, x1, y1 = (float(v) for v in node[key])
             return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
         node = node.get("/Parent")
         node = node.get_object() if node is not None else None
-    return (0.0, 0.0, 595.0, 842.0)
+    return None
+
+
+def media_box(page: Any) -> tuple[float, float, float, float]:
+    """The visible page area: the CropBox within the MediaBox, both inheritable."""
+    media = _inherited_box(page, "/MediaBox") or (0.0, 0.0, 595.0, 842.0)
+    crop = _inherited_box(page, "/CropBox")
+    if crop is None:
+        return media
+    box = (
+        max(media[0], crop[0]),
+        max(media[1], crop[1]),
+        min(media[2], crop[2]),
+        min(media[3], crop[3]),
+    )
+    return box if box[0] < box[2] and box[1] < box[3] else media
 
 
 class Stamp:

@@ -130,3 +130,24 @@ def test_stamp_text_and_corner_come_from_settings() -> None:
         when,
     )
     assert officer == "Cán bộ số hóa: Lê Văn Tám\nThời gian số hóa: 04/03/2025 12:06:07 +07:00"
+
+
+def test_stamps_are_placed_in_the_visible_area() -> None:
+    from signing.stamps import media_box
+
+    parent: dict[str, object] = {"/MediaBox": [0, 0, 612, 792]}
+    page: dict[str, object] = {"/Parent": _Ref(parent), "/CropBox": [36, 36, 576, 756]}
+    assert media_box(_Dict(page)) == (36, 36, 576, 756)
+    assert media_box(_Dict({"/Parent": _Ref(parent)})) == (0, 0, 612, 792)
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    """Just enough of pyHanko's DictionaryObject for media_box."""
+
+
+class _Ref:
+    def __init__(self, target: dict[str, object]) -> None:
+        self.target = target
+
+    def get_object(self) -> _Dict:
+        return _Dict(self.target)
