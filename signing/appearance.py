@@ -159,6 +159,7 @@ def stamp_xobject(
     seal_ref: Any = None,
     seal_aspect: float = 1.0,
     qr_ops: bytes | None = None,
+    matrix: tuple[float, float, float, float, float, float] | None = None,
 ) -> Any:
     """The stamp's normal appearance: thin frame, optional seal on the left, text lines."""
     pad = 3.0
@@ -179,6 +180,10 @@ def stamp_xobject(
         text_x += seal_w + pad
     avail_w, avail_h = width - text_x - pad, height - 2 * pad
     size = font_size
+    # A line such as the signing time reads best unbroken: shrink a little before wrapping.
+    given = text.splitlines() or [""]
+    while size > font_size * 0.8 and any(font.width(ln, size) > avail_w for ln in given):
+        size -= 0.25
     lines = wrap_text(font, text, size, avail_w)
     # Shrink until everything fits: long agency names must not spill out of the box.
     while size > 4 and (
@@ -207,6 +212,15 @@ def stamp_xobject(
                     ]
                 ),
                 pdf_name("/Resources"): resources,
+                **(
+                    {}
+                    if matrix is None
+                    else {
+                        pdf_name("/Matrix"): generic.ArrayObject(
+                            [generic.FloatObject(v) for v in matrix]
+                        )
+                    }
+                ),
             }
         ),
         stream_data=b"\n".join(ops),

@@ -45,10 +45,10 @@ from signing.request import (
 )
 from signing.stamps import (
     NoStamp,
+    PageView,
     StampStyle,
     draw_qr,
     has_qr,
-    media_box,
     stamp_box,
     stamp_text,
 )
@@ -189,24 +189,23 @@ def sign_pdf(
     field_spec = None
     stamp_style: Any = None
     if request.visible:
-        box = media_box(writer.find_page_for_modification(0)[0].get_object())
+        view = PageView.of(writer.find_page_for_modification(0)[0].get_object())
         default_corner = (
             policy.officer_corner if request.role is SignerRole.OFFICER else policy.agency_corner
         )
         width = policy.stamp_width + (policy.stamp_height if qr_in_stamp else 0)
+        height = policy.stamp_height
         rect = stamp_box(
-            request.stamp_corner or default_corner, box, width, policy.stamp_height, policy.margin
+            request.stamp_corner or default_corner, view.box, width, height, policy.margin
         )
-        field_spec = fields.SigFieldSpec(
-            field_name,
-            on_page=0,
-            box=(round(rect[0]), round(rect[1]), round(rect[2]), round(rect[3])),
-        )
+        field_spec = fields.SigFieldSpec(field_name, on_page=0, box=view.user_rect(rect))
         stamp_style = StampStyle(
             policy,
             stamp_text(request, policy, signer, now),
             with_seal=request.role is SignerRole.AGENCY,
             qr_payload=qr_in_stamp,
+            size=(width, height),
+            matrix=view.form_matrix(width, height),
         )
     else:
         field_spec = fields.SigFieldSpec(field_name)

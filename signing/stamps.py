@@ -8,6 +8,7 @@ longer change), into the signing widget itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -63,6 +64,69 @@ def media_box(page: Any) -> tuple[float, float, float, float]:
     return box if box[0] < box[2] and box[1] < box[3] else media
 
 
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def page_rotation(page: Any) -> int:
+    """The page's /Rotate (inheritable), as 0, 90, 180 or 270 degrees clockwise."""
+    node: Any = page
+    while node is not None:
+        if "/Rotate" in node:
+            return int(node["/Rotate"]) % 360 // 90 * 90
+        node = node.get("/Parent")
+        node = node.get_object() if node is not None else None
+    return 0
+
+
+@dataclass(frozen=True)
+class PageView:
+    """Page 1 as the reader sees it: displayed size and the map back to PDF user space.
+
+    Corners ("top-right") are meant as displayed; a page with /Rotate 90 shows its user-space
+    left edge at the top, so boxes are computed in displayed coordinates and mapped back.
+    """
+
+    width: float
+    height: float
+    rotation: int
+    to_user: Matrix
+
+    @classmethod
+    def of(cls, page: Any) -> PageView:
+        x0, y0, x1, y1 = media_box(page)
+        rot = page_rotation(page)
+        w, h = x1 - x0, y1 - y0
+        matrices: dict[int, Matrix] = {
+            0: (1, 0, 0, 1, x0, y0),
+            90: (0, 1, -1, 0, x1, y0),
+            180: (-1, 0, 0, -1, x1, y1),
+            270: (0, -1, 1, 0, x0, y1),
+        }
+        shown = (h, w) if rot in (90, 270) else (w, h)
+        return cls(shown[0], shown[1], rot, matrices[rot])
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (0.0, 0.0, self.width, self.height)
+
+    def user_rect(self, rect: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        a, b, c, d, e, f = self.to_user
+        xs, ys = [], []
+        for u, v in ((rect[0], rect[1]), (rect[2], rect[3])):
+            xs.append(a * u + c * v + e)
+            ys.append(b * u + d * v + f)
+        return (round(min(xs)), round(min(ys)), round(max(xs)), round(max(ys)))
+
+    def form_matrix(self, w: float, h: float) -> Matrix:
+        """/Matrix of an upright w×h appearance on this page (the page rotation undone)."""
+        return {
+            0: (1, 0, 0, 1, 0, 0),
+            90: (0, 1, -1, 0, h, 0),
+            180: (-1, 0, 0, -1, w, h),
+            270: (0, -1, 1, 0, 0, w),
+        }[self.rotation]
+
+
 class Stamp:
     """What pyHanko's signing code calls back to put our appearance on the widget."""
 
@@ -79,10 +143,18 @@ class StampStyle:
     """Duck-typed stand-in for a pyHanko stamp style (it only needs ``create_stamp``)."""
 
     def __init__(
-        self, policy: SigningPolicy, text: str, with_seal: bool, qr_payload: str | None = None
+        self,
+        policy: SigningPolicy,
+        text: str,
+        with_seal: bool,
+        qr_payload: str | None = None,
+        *,
+        size: tuple[float, float] | None = None,
+        matrix: Matrix | None = None,
     ) -> None:
         self.policy, self.text, self.with_seal = policy, text, with_seal
         self.qr_payload = qr_payload
+        self.size, self.matrix = size, matrix
 
     def create_stamp(self, writer: Any, box: Any, text_params: Any) -> Stamp:
         font = appearance.load_stamp_font(self.policy.font_file)
@@ -92,10 +164,12 @@ class StampStyle:
             seal = appearance.load_seal(self.policy.seal_image)
             seal_ref = appearance.embed_seal(writer, seal)
             aspect = seal.width / seal.height
+        width, height = self.size or (float(box.width), float(box.height))
         xobject = appearance.stamp_xobject(
             writer,
-            width=float(box.width),
-            height=float(box.height),
+            width=width,
+            height=height,
+            matrix=self.matrix,
             text=self.text,
             font=font,
             font_ref=font_ref,
@@ -104,9 +178,7 @@ class StampStyle:
             seal_aspect=aspect,
             qr_ops=None
             if self.qr_payload is None
-            else appearance.qr_content_ops(
-                appearance.qr_matrix(self.qr_payload), 0, 0, float(box.height)
-            ),
+            else appearance.qr_content_ops(appearance.qr_matrix(self.qr_payload), 0, 0, height),
         )
         return Stamp(writer, xobject)
 
@@ -142,9 +214,11 @@ def draw_qr(writer: Any, qr: QRContent, corner: Corner, policy: SigningPolicy) -
     """
     page_ref = writer.find_page_for_modification(0)[0]
     page = page_ref.get_object()
-    box = media_box(page)
-    x, y, _, _ = stamp_box(corner, box, policy.qr_size, policy.qr_size, policy.margin)
+    view = PageView.of(page)
+    x, y, _, _ = stamp_box(corner, view.box, policy.qr_size, policy.qr_size, policy.margin)
     ops = appearance.qr_content_ops(appearance.qr_matrix(qr.payload()), x, y, policy.qr_size)
+    # drawn in displayed coordinates, mapped onto the (possibly rotated) page
+    ops = b"q %.4f %.4f %.4f %.4f %.4f %.4f cm\n" % view.to_user + ops + b"\nQ"
     before = generic.StreamObject(stream_data=b"q\n")
     after = generic.StreamObject(stream_data=b"\nQ\n" + QR_MARK + ops + b"\n")
     after.compress()

@@ -196,3 +196,53 @@ def test_pdfsig_sees_the_revoked_signer(
     output = _pdfsig(out, nss_db)
     assert "Signature is Valid" in output
     assert "Certificate has been Revoked" in output, output
+
+
+def test_corners_mean_what_the_reader_sees_on_a_rotated_page(
+    signing_settings: Settings, seal_png: Path, tmp_path: Path
+) -> None:
+    """A landscape result stored as a portrait page with /Rotate 90."""
+    import pikepdf
+    import pikepdf.pdfa
+
+    source = tmp_path / "rotated.pdf"
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.pages[0].obj.Rotate = 90
+    assert pikepdf.pdfa.save(pdf, source, "2b").passed
+    settings = signing_settings.model_copy(update={"seal_image": seal_png})
+    qr = QRContent("http://127.0.0.1:8000/v/r", "HS-R", "Kết quả", datetime(2025, 5, 6, 7, 8, 9))
+    officer = tmp_path / "officer.pdf"
+    sign_pdf(
+        source,
+        officer,
+        SignatureRequest(
+            level=SignatureLevel.B_B, role=SignerRole.OFFICER, display_name=OFFICER, qr=qr
+        ),
+        settings=settings,
+    )
+    signed = tmp_path / "signed.pdf"
+    sign_pdf(officer, signed, SignatureRequest(level=SignatureLevel.B_B), settings=settings)
+    assert verify_pdf(signed, settings=signing_settings).verdict == "valid"
+
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", str(signed), str(tmp_path / "page")], check=True
+    )
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("L")
+    width, height = image.size
+    assert width > height, "pdftoppm shows the page as the reader sees it (landscape)"
+
+    def inked(box: tuple[float, float, float, float]) -> int:
+        crop = image.crop(
+            (int(box[0] * width), int(box[1] * height), int(box[2] * width), int(box[3] * height))
+        )
+        return sum(1 for p in crop.tobytes() if p < 128)
+
+    assert inked((0.0, 0.0, 0.35, 0.2)) > 30, "officer stamp at the displayed top-left"
+    assert inked((0.65, 0.0, 1.0, 0.2)) > 30, "agency stamp at the displayed top-right"
+    assert inked((0.8, 0.75, 1.0, 1.0)) > 100, "QR at the displayed bottom-right"
+    assert inked((0.0, 0.75, 0.2, 1.0)) == 0
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(signed), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    assert f"Cán bộ số hóa: {OFFICER}" in text  # upright text is extracted as a line
