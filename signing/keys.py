@@ -207,9 +207,15 @@ def load_pkcs11(
         use_raw = (
             key.key_type == pkcs11.KeyType.EC and pkcs11.Mechanism.ECDSA_SHA256 not in mechanisms
         )
-        lock = threading.Lock()
+        with _SESSION_LOCK:
+            lock = _SESSION_OP_LOCKS.setdefault((lib, token_label), threading.Lock())
 
         class _Locked(_CachedSigningCertAttr, hk11.PKCS11Signer):
+            def _load_other_certs(self) -> set[x509.Certificate]:
+                # only CA certificates: the token may also hold other people's certificates
+                certs: set[x509.Certificate] = super()._load_other_certs()
+                return {c for c in certs if c.ca}
+
             async def async_sign_raw(
                 self, data: bytes, digest_algorithm: str, dry_run: bool = False
             ) -> bytes:
@@ -241,9 +247,9 @@ def load_pkcs11(
         asyncio.run(hk_signer.ensure_objects_loaded())  # type: ignore[no-untyped-call]
         cert = hk_signer.signing_cert
         chain = tuple(c for c in hk_signer.cert_registry if c.dump() != cert.dump())
-    except (pkcs11.PKCS11Error, SigningError, Exception) as exc:
-        if isinstance(exc, SigningError):
-            raise
+    except SigningError:
+        raise
+    except Exception as exc:  # python-pkcs11 and pyHanko raise many unrelated types here
         raise SigningError(
             f"key {key_label!r} or its certificate not found on token {token_label!r}: "
             f"{type(exc).__name__}"
@@ -252,6 +258,8 @@ def load_pkcs11(
 
 
 _SESSIONS: dict[tuple[Path, str], Any] = {}
+#: One token operation at a time per session (sessions are shared by the roles' keys).
+_SESSION_OP_LOCKS: dict[tuple[Path, str], threading.Lock] = {}
 _SESSION_LOCK = threading.Lock()
 _CACHE: dict[tuple[Any, ...], Signer] = {}
 _CACHE_LOCK = threading.Lock()

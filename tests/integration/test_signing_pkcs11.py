@@ -38,6 +38,8 @@ def test_token_key_signs_and_verifies(
     assert signer.source == "pkcs11"
     assert signer.dev_pki is None  # a configured key never falls back to the dev PKI
     assert load_signer(token_settings, role) is signer  # the session is opened once
+    # the chain comes from the token, without the other role's certificate
+    assert signer.chain and all(cert.ca for cert in signer.chain)
     out = tmp_path / "signed.pdf"
     sign_pdf(pdfa_1page, out, SignatureRequest(level=level, role=role), settings=token_settings)
     report = verify_pdf(out, settings=token_settings)
