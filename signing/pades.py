@@ -144,6 +144,18 @@ def sign_pdf(
 ) -> SignResult:
     """Sign ``source`` as ``request`` says and write ``output`` (an incremental update).
 
+    Args:
+        source: The PDF (path or bytes). Unsigned input must be PDF/A-2b; it is validated.
+        output: Where to write the signed PDF (atomically); ``None`` keeps it in the result.
+        request: Level, role, reason/location, stamp and QR content.
+        settings: The configuration; the key source and the policy come from it.
+        signer: A loaded key (default: ``load_signer(settings, request.role)``, cached).
+        policy: Overrides the policy derived from ``settings`` (cached per settings object).
+
+    Returns:
+        The level reached (always the one requested), signer subject, signing time, size and
+        field name; ``data``/``sha256`` give the signed bytes and their digest.
+
     Raises:
         TimestampUnavailable / RevocationUnavailable: the TSA or OCSP/CRL did not answer
             (retryable; the document is never signed at a lower level instead).
