@@ -346,6 +346,8 @@ def _policy_for(settings: Settings) -> SigningPolicy:
     if cached is not None and cached[0] is settings:
         return cached[1]
     policy = SigningPolicy.from_settings(settings)
+    if len(_POLICIES) > 32:  # tests build many Settings objects; keep the cache small
+        _POLICIES.clear()
     _POLICIES[id(settings)] = (settings, policy)
     return policy
 

@@ -234,6 +234,15 @@ def verify_pdf(
 ) -> VerificationReport:
     """Verify every signature and document timestamp in ``source``.
 
+    Args:
+        source: The signed PDF (path or bytes).
+        settings: Supplies the trust roots (``trust_roots_file``; in "dev" mode also the
+            development root) when ``trust_roots`` is not given.
+        trust_roots: The certificates to trust instead.
+
+    Returns:
+        A report per signature and the overall verdict with the first problem found.
+
     Raises:
         CorruptFile: the input is not a readable PDF (the CLI exits 2).
         EncryptedPDF: the PDF is encrypted.
