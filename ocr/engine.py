@@ -1,7 +1,8 @@
 """Tesseract, and the work done for one page: the only place sohoa calls Tesseract.
 
-Each page runs in its own worker with a single-threaded Tesseract (``OMP_THREAD_LIMIT=1``):
-Tesseract's default OpenMP threading is about 2× slower per page than one process per core.
+Pages run in parallel, one single-threaded Tesseract process per core (``OMP_THREAD_LIMIT=1``):
+Tesseract's default OpenMP threading is about 2× slower per page than one process per core, and
+catastrophically slower (10×, measured) when other work competes for the cores.
 Orientation: the skew analysis tells sideways pages from upright ones for free; a page that then
 reads poorly (upside down, or sideways the other way) gets a Tesseract OSD pass.
 """
@@ -27,7 +28,8 @@ from ocr.inputs import PagePlan
 from ocr.page import PageResult, StoredImage, TextLine, Word
 from ocr.raster import LoadedPage, load_page
 
-# Set before any Tesseract process starts; worker processes inherit it.
+# Set before any Tesseract process starts (they inherit the environment); an explicit setting
+# by the operator wins.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
