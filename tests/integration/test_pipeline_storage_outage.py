@@ -25,6 +25,7 @@ from storage.db import make_engine, session_factory, upgrade
 from storage.embedded import EmbeddedSeaweedFS
 from storage.models import Document, OriginalFile
 from storage.objects import ObjectStore
+from tests.synthetic import render_page
 
 pytestmark = [pytest.mark.integration]
 
@@ -139,3 +140,53 @@ def test_upload_while_s3_is_down_fails_clearly_and_stores_nothing(
     assert response.json()["type"].endswith("/storage-unavailable")
     assert response.headers["retry-after"]
     assert _count(engine, Document) == 1
+
+
+def test_a_stage_failed_by_an_outage_is_visible_and_retry_resumes_it(
+    outage: tuple[Runtime, EmbeddedSeaweedFS, Engine], tmp_path: Path
+) -> None:
+    rt, server, _engine = outage
+    dossier, _secret = pipeline.create_dossier(
+        rt,
+        procedure_code="1.1",
+        applicant_name="Đỗ Văn G",
+        applicant_id_number=None,
+        applicant_phone=None,
+        actor="t",
+    )
+    buffer = io.BytesIO()
+    render_page(9, lines=4).image.save(buffer, "JPEG", quality=80, dpi=(300, 300))
+    scan = tmp_path / "scan.jpg"
+    scan.write_bytes(buffer.getvalue())
+    document = pipeline.submit_document(
+        rt,
+        dossier.code,
+        [pipeline.Upload("scan.jpg", scan, "image/jpeg")],
+        kind=DocumentKind.SUBMITTED,
+        type_name="Giấy tờ",
+        summary=None,
+        actor="t",
+    )
+    port = server.s3_port
+    server.stop()
+    with pytest.raises(StorageUnavailable) as caught:
+        pipeline.digitize(rt, document.id)
+    pipeline.fail(rt, document.id, pipeline.DIGITIZE, caught.value)  # what the task does last
+    with rt.sessions() as session:
+        failed = pipeline.get_document(session, document.id)
+        assert (failed.status, failed.error_code) == ("failed", "storage-unavailable")
+        assert failed.error_detail
+
+    # S3 is back (same data, same port): retry resumes the failed stage and it completes.
+    revived = EmbeddedSeaweedFS(
+        server.data_dir, access_key="outage", secret_key=server.secret_key, s3_port=port
+    ).start()
+    try:
+        stage, role = pipeline.retry_stage(rt, document.id, actor="t")
+        assert (stage, role) == (pipeline.DIGITIZE, None)
+        assert pipeline.digitize(rt, document.id) is True
+        with rt.sessions() as session:
+            done = pipeline.get_document(session, document.id)
+            assert (done.status, done.error_code) == ("digitized", None)
+    finally:
+        revived.stop()
