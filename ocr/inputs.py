@@ -33,6 +33,8 @@ VECTOR_DPI = 300
 #: Archival minimum for the stored page image (Vietnamese digitization rules: ≥ 200 dpi).
 ARCHIVE_MIN_DPI = 200
 _MAX_DPI = 600
+#: A recorded DPI that makes the image longer than this (A3 is 16.5 in) is not believed.
+_MAX_PLAUSIBLE_INCHES = 17.0
 
 
 class InputKind(enum.StrEnum):
@@ -142,12 +144,25 @@ def _check_pixels(path: Path, width: float, height: float, settings: Settings, w
         )
 
 
+def image_dpi(width: int, height: int, recorded: float | None) -> int:
+    """The resolution to treat an image as having.
+
+    The recorded DPI is kept unless it is missing or absurd: cameras and phones write 72 or 96,
+    which would make a 3000-pixel photo of an A4 page a 40-inch page (and its OCR copy 200 MP).
+    Then the page is taken to be A4. PDF/A needs every page side ≥ 3 units, which bounds the DPI
+    of tiny images.
+    """
+    long_side = max(width, height)
+    dpi = float(recorded) if recorded and recorded >= 1 else 0.0
+    if not dpi or long_side / dpi > _MAX_PLAUSIBLE_INCHES:
+        dpi = long_side / 11.69
+    dpi = min(dpi, min(width, height) * 72 / 3)
+    return max(1, round(dpi))
+
+
 def _image_dpi(image: Image.Image) -> int:
-    dpi = image.info.get("dpi")
-    if dpi and float(dpi[0]) >= 50:
-        return round(float(dpi[0]))
-    # No usable resolution recorded: assume the scan is an A4 page.
-    return max(ARCHIVE_MIN_DPI, round(max(image.size) / 11.69))
+    recorded = image.info.get("dpi")
+    return image_dpi(image.width, image.height, float(recorded[0]) if recorded else None)
 
 
 def _image_colour(mode: str) -> ColourMode:

@@ -178,3 +178,21 @@ def test_pdf_with_an_oversized_embedded_image_is_too_large(tmp_path: Path) -> No
         pdf.save(path)
     with pytest.raises(TooLarge, match="pixels"):
         check_input(path, ocr_settings())
+
+
+@pytest.mark.parametrize(
+    ("size", "recorded", "expected"),
+    [
+        ((2480, 3508), 300.0, 300),  # a real A4 scan keeps its DPI
+        ((1654, 2339), 200.0, 200),
+        ((3000, 4000), 72.0, 342),  # a phone photo's 72 dpi is not believed: taken as A4
+        ((2480, 3508), None, 300),  # nothing recorded: taken as A4
+        ((8, 8), 300.0, 192),  # tiny: PDF/A pages need sides of at least 3 units
+    ],
+)
+def test_image_resolution_is_recorded_or_plausible(
+    size: tuple[int, int], recorded: float | None, expected: int
+) -> None:
+    from ocr.inputs import image_dpi
+
+    assert image_dpi(*size, recorded) == expected
