@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import pytesseract
+
 from core.errors import ConfigurationError, InputError
 from core.settings import Settings, get_settings
 from ocr.engine import OcrOptions, PageTask, process_page
@@ -99,6 +101,20 @@ def check_input(path: Path, settings: Settings) -> None:
     _check_file(path, settings)
 
 
+def _check_languages(languages: str, tessdata: Path | None) -> None:
+    config = f"--tessdata-dir {tessdata}" if tessdata else ""
+    try:
+        available = set(pytesseract.get_languages(config=config))
+    except pytesseract.TesseractNotFoundError as exc:
+        raise ConfigurationError("tesseract is not installed (apt install tesseract-ocr)") from exc
+    missing = [lang for lang in languages.split("+") if lang not in available]
+    if missing:
+        raise ConfigurationError(
+            f"OCR language(s) {', '.join(missing)} not installed; available: "
+            f"{', '.join(sorted(available - {'osd'}))}"
+        )
+
+
 def ocr_options(settings: Settings) -> OcrOptions:
     """Recognition options from settings (the "best" models need their own tessdata folder)."""
     tessdata = None
@@ -109,6 +125,7 @@ def ocr_options(settings: Settings) -> OcrOptions:
                 "ocr_model=best needs SOHOA_TESSDATA_BEST_DIR with the best models, "
                 "osd.traineddata and configs/"
             )
+    _check_languages(settings.ocr_languages, tessdata)
     return OcrOptions(
         languages=settings.ocr_languages,
         min_dpi=settings.ocr_min_dpi,

@@ -68,3 +68,13 @@ def test_progress_is_reported_for_every_page(tmp_path: Path) -> None:
     assert stages[0] == "checked" and stages[-1] == "done"
     assert [e.page for e in events if e.stage == "page-done"] == [1, 2]
     assert all(e.total == 2 for e in events)
+
+
+def test_unknown_language_is_a_configuration_error_before_any_work(tmp_path: Path) -> None:
+    from core.errors import ConfigurationError
+
+    output = tmp_path / "never.pdf"
+    done = run_cli(str(RESOURCES / "typewriter.png"), "-o", str(output), "--lang", "vie+xyz")
+    assert done.returncode == ConfigurationError.exit_code
+    assert "xyz not installed" in done.stderr
+    assert not output.exists()
