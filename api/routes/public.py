@@ -10,12 +10,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from api.deps import DocumentId, DossierCode, PublicLimited, RuntimeDep, SessionDep
 from api.schemas import PublicDocument, PublicDossier
 from core import stages
 from core.domain import DocumentStatus
 from core.errors import NotFound
+from core.runtime import Runtime
 from storage import audit, records
 from storage.models import Document, Dossier
 
@@ -79,15 +81,24 @@ def public_download(
         raise _not_found()
     _dossier(session, document.dossier.code, secret)
     bucket, key, sha = rt.bucket(stages.RESULTS), document.signed_key, document.signed_sha256
-    audit.append(
-        session, actor="citizen", action="document.downloaded", subject=key, object_sha256=sha
-    )
-    session.commit()
+    session.rollback()  # end the read transaction now (SQLite: it holds the write lock)
     filename = key.rsplit("/", 1)[-1]
+    # The download is audited once the response is out: appending to the hash chain takes its
+    # head lock, and citizens should not queue behind one another for it.
+    record = BackgroundTask(_audit_download, rt, key, sha)
     if redirect:
-        return RedirectResponse(rt.objects.presigned_get(bucket, key, filename=filename), 307)
+        url = rt.objects.presigned_get(bucket, key, filename=filename)
+        return RedirectResponse(url, 307, background=record)
     return StreamingResponse(
         rt.objects.iter_verified(bucket, key, sha),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        background=record,
     )
+
+
+def _audit_download(rt: Runtime, key: str, sha: str) -> None:
+    with rt.session() as session:
+        audit.append(
+            session, actor="citizen", action="document.downloaded", subject=key, object_sha256=sha
+        )
