@@ -252,7 +252,8 @@ def digitize(
             "total": round(time.perf_counter() - started, 3),
         },
     )
-    log.info(
+    # Debug level: the CLI prints its own summary and INFO lines would cut into its progress bar.
+    log.debug(
         "digitized %d page(s) into %s in %.1f s",
         total,
         output.name,
