@@ -10,9 +10,11 @@ from ocr.digitize import (
     digitize,
     sha256_file,
 )
+from ocr.inputs import InputInfo
 
 __all__ = [
     "DigitizeReport",
+    "InputInfo",
     "PageProgress",
     "PageReport",
     "check_input",

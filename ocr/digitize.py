@@ -92,13 +92,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_input(path: Path, settings: Settings) -> None:
+def check_input(path: Path, settings: Settings) -> InputInfo:
     """Check one input cheaply (size, real format, encryption, signature, pages, pixels).
+
+    Returns:
+        What was learned: the format and one ``PagePlan`` per page (``len(info.pages)``).
 
     Raises:
         InputError: the matching subclass from ``core.errors``.
     """
-    _check_file(path, settings)
+    return _check_file(path, settings)
 
 
 def _check_languages(languages: str, tessdata: Path | None) -> None:
