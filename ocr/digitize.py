@@ -23,7 +23,7 @@ import pytesseract
 from core.errors import ConfigurationError, InputError
 from core.settings import Settings, get_settings
 from ocr.engine import OcrOptions, PageTask, process_page
-from ocr.inputs import InputInfo
+from ocr.inputs import ARCHIVE_MIN_DPI, InputInfo
 from ocr.inputs import check_input as _check_file
 from ocr.page import PageResult, PageSourceKind
 from ocr.pdfa import write_pdfa
@@ -46,7 +46,12 @@ class PageProgress:
 
 @dataclass(frozen=True)
 class PageReport:
-    """What happened to one page (``index`` from 0, ``skew`` in degrees CCW)."""
+    """What happened to one page (``index`` from 0, ``skew`` in degrees CCW).
+
+    ``archival_dpi`` is False when the source scan is below the 200 dpi that Vietnamese
+    digitization rules ask for: the page is kept as scanned (upsampling adds no detail), and
+    the clerk can be told to rescan.
+    """
 
     index: int
     dpi: int
@@ -58,6 +63,8 @@ class PageReport:
     width_pt: float
     height_pt: float
     timings: dict[str, float] = field(default_factory=dict)
+    source_dpi: int = 0
+    archival_dpi: bool = True
 
 
 @dataclass(frozen=True)
@@ -237,6 +244,8 @@ def digitize(
                 round(r.width, 2),
                 round(r.height, 2),
                 {k: round(v, 3) for k, v in r.timings.items()},
+                source_dpi=r.source_dpi or r.dpi,
+                archival_dpi=(r.source_dpi or r.dpi) >= ARCHIVE_MIN_DPI,
             )
             for r in results
         ],

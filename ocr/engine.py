@@ -275,6 +275,7 @@ def process_page(task: PageTask) -> PageResult:
         skew=skew.degrees,
         source="ocr",
         timings=timings,
+        source_dpi=plan.source_dpi,
     )
 
 
@@ -312,4 +313,5 @@ def _text_layer_page(
         skew=0.0,
         source="text-layer",
         timings=timings,
+        source_dpi=plan.source_dpi,
     )

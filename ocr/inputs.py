@@ -76,6 +76,7 @@ class PagePlan:
         dpi: Resolution of the page image as stored (the source's own resolution).
         colour: Colour mode of the stored image.
         text_layer: True if the PDF page already carries text (born-digital): not re-OCR'd.
+        source_dpi: Resolution of the page's largest image, if lower than ``dpi`` (0: same).
         embedded_jpeg: The PDF page is one upright full-page JPEG (the usual scanner PDF): its
             bytes are decoded directly and stored unchanged, skipping poppler and re-encoding.
     """
@@ -87,6 +88,7 @@ class PagePlan:
     colour: ColourMode
     text_layer: bool = False
     embedded_jpeg: bool = False
+    source_dpi: int = 0
 
 
 @dataclass(frozen=True)
@@ -230,8 +232,8 @@ def _has_fonts(page: pikepdf.Page) -> bool:
     )
 
 
-def _page_raster(page: pikepdf.Page) -> tuple[int, ColourMode]:
-    """The page's source resolution (from its largest image) and the colour it needs."""
+def _page_raster(page: pikepdf.Page) -> tuple[int, ColourMode, int]:
+    """Raster resolution, colour mode, and the source resolution (from the largest image)."""
     box = page.mediabox
     width_in = abs(float(box[2]) - float(box[0])) / 72 or 8.27
     height_in = abs(float(box[3]) - float(box[1])) / 72 or 11.69
@@ -248,12 +250,13 @@ def _page_raster(page: pikepdf.Page) -> tuple[int, ColourMode]:
             colours.add("gray")
         else:
             colours.add("rgb")
+    source_dpi = round(best_dpi)
     if not best_dpi or _has_fonts(page):
         colours.add("rgb")
         best_dpi = max(best_dpi, VECTOR_DPI)
     colour: ColourMode = "rgb" if "rgb" in colours else "gray" if "gray" in colours else "bilevel"
     dpi = min(_MAX_DPI, max(ARCHIVE_MIN_DPI, round(best_dpi)))
-    return dpi, colour
+    return dpi, colour, source_dpi or dpi
 
 
 def _plan_pdf(path: Path, settings: Settings) -> list[PagePlan]:
@@ -290,7 +293,7 @@ def _plan_pdf(path: Path, settings: Settings) -> list[PagePlan]:
             )
         plans = []
         for index, page in enumerate(pdf.pages):
-            dpi, colour = _page_raster(page)
+            dpi, colour, source_dpi = _page_raster(page)
             for image in page.get_images().values():
                 w, h = int(image.get("/Width", 0)), int(image.get("/Height", 0))
                 _check_pixels(path, w, h, settings, f"an image on page {index + 1}")
@@ -312,6 +315,7 @@ def _plan_pdf(path: Path, settings: Settings) -> list[PagePlan]:
                     colour,
                     text_layer=fonts,
                     embedded_jpeg=not fonts and full_page_jpeg(page) is not None,
+                    source_dpi=source_dpi,
                 )
             )
     return plans

@@ -69,6 +69,7 @@ class PageResult:
         skew: Detected skew of the text lines in degrees (counter-clockwise positive).
         source: "ocr" or "text-layer" (born-digital page, not re-OCR'd).
         timings: Seconds per stage.
+        source_dpi: Resolution of the scan inside a PDF page when lower than ``dpi`` (0: same).
     """
 
     index: int
@@ -84,3 +85,4 @@ class PageResult:
     skew: float
     source: PageSourceKind
     timings: dict[str, float] = field(default_factory=dict)
+    source_dpi: int = 0

@@ -196,3 +196,14 @@ def test_image_resolution_is_recorded_or_plausible(
     from ocr.inputs import image_dpi
 
     assert image_dpi(*size, recorded) == expected
+
+
+def test_low_resolution_pdf_scan_is_rasterized_at_archival_dpi_and_flagged(
+    tmp_path: Path,
+) -> None:
+    from PIL import Image
+
+    path = tmp_path / "low.pdf"
+    Image.new("L", (595, 842), 255).save(path, resolution=72.0)  # a 72 dpi A4 scan
+    (page,) = plan_input(path, ocr_settings()).pages
+    assert (page.dpi, page.source_dpi, page.colour) == (200, 72, "gray")
