@@ -7,7 +7,6 @@ a one-line message. Progress goes to stderr (only on a terminal), the ``--json``
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,9 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from core.settings import get_settings, settings_with
-
-# pikepdf logs an INFO line when it loads; the CLI promises one line per error.
-logging.getLogger("pikepdf").setLevel(logging.WARNING)
 
 if TYPE_CHECKING:
     from ocr import DigitizeReport, PageProgress

@@ -9,6 +9,10 @@ from typing import Any
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
 
+# Libraries that chatter at INFO on import (pikepdf announces itself); the CLI promises one line
+# per error, and service logs should carry sohoa's own events.
+_QUIET_LIBRARIES = ("pikepdf",)
+
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -43,3 +47,5 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    for name in _QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
