@@ -14,6 +14,9 @@ for p in "${packages[@]}"; do
 done
 # Python venv support is split out on Debian.
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+# npm fetches the optional "best" Tesseract models (sohoa ocr-models); any npm will do, so a
+# Node.js installed outside Debian is left alone.
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
