@@ -326,8 +326,9 @@ def main() -> None:
         "",
         f"API latency ({API_PROCESSES} uvicorn processes) with {CLIENTS} concurrent clients"
         " (half status reads, half citizen downloads via presigned redirect),"
-        f" {LOAD_SECONDS:.0f} s each, while 2 workers process a batch. A pause of 0 is a closed loop at saturation (latency = clients /"
-        " throughput); 1 s is clients polling once a second.",
+        f" {LOAD_SECONDS:.0f} s each, while 2 workers process a batch. A pause of 0 is a"
+        " closed loop at saturation (latency = clients / throughput); 1 s is clients polling"
+        " once a second.",
         "",
         "| pause between requests | request | requests/s | p50 ms | p99 ms |",
         "| --- | --- | ---: | ---: | ---: |",
