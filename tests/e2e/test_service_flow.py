@@ -108,13 +108,23 @@ def test_reception_to_citizen_download_with_signatures_that_verify(
     stored = httpx.get(f"{service.base_url}/api/v1/verify/{result_id}").json()
     assert stored["sha256"] == report["sha256"]
 
-    if shutil.which("pdfsig"):
-        # Independent validator: poppler's pdfsig (it does not know our dev root: trust aside,
-        # the signature itself must check out).
+    if shutil.which("pdfsig") and shutil.which("certutil"):
+        # Independent validator: poppler's pdfsig, with the development root in an NSS store.
+        nss = tmp_path / "nss"
+        nss.mkdir()
+        root = service.data_dir / "pki" / "root.pem"
+        subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+        subprocess.run(
+            ["certutil", "-A", "-n", "sohoa-dev-root", "-t", "CT,C,C", "-i", str(root),
+             "-d", f"sql:{nss}"],
+            check=True,
+        )  # fmt: skip
         out = subprocess.run(
-            ["pdfsig", str(downloaded)], capture_output=True, text=True, check=False
-        ).stdout
-        assert "Signature is Valid" in out, out
+            ["pdfsig", "-nssdir", f"sql:{nss}", str(downloaded)],
+            capture_output=True, text=True, check=False, timeout=60,
+        ).stdout  # fmt: skip
+        assert out.count("Signature is Valid") == 1, out  # the agency's, on the result
+        assert "Certificate is Trusted" in out, out
 
     # Wrong secret: 404, indistinguishable from a missing dossier.
     wrong = httpx.get(
