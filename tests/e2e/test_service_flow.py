@@ -185,3 +185,21 @@ def test_killed_worker_mid_ocr_document_finishes_after_restart(
     body = _wait_status(reception, document_id, {"signed"}, timeout=150)
     assert body["page_count"] == 1
     assert len(body["signatures"]) == 1
+
+
+def test_health_readiness_and_metrics_report_the_running_service(
+    service: ServiceProcesses,
+) -> None:
+    assert httpx.get(f"{service.base_url}/healthz").json()["status"] == "ok"
+    ready = httpx.get(f"{service.base_url}/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "s3": "ok"}
+    metrics = httpx.get(f"{service.base_url}/metrics").text
+    for name in (
+        "sohoa_http_requests_total",
+        "sohoa_queue_depth",
+        'sohoa_documents{status="failed"}',
+    ):
+        assert name in metrics, name
+    openapi = httpx.get(f"{service.base_url}/openapi.json").json()
+    assert "/api/v1/public/documents/{document_id}/download" in openapi["paths"]
