@@ -199,6 +199,11 @@ def fail(rt: Runtime, document_id: int, stage: str, exc: BaseException) -> None:
     log.warning("stage failed", extra={"document": document_id, "stage": stage, "code": code})
     with rt.session() as session:
         document = session.get(Document, document_id)
+        if document is not None and _won_elsewhere(document, stage, exc):
+            # A redelivered copy of this stage ran concurrently and recorded its result first;
+            # this attempt's conflict is not the document's failure.
+            log.info("stage already done by another attempt", extra={"document": document_id})
+            return
         if document is not None:
             records.mark_failed(session, document, error_code=code, error_detail=message[:2000])
             audit.append(
@@ -208,6 +213,12 @@ def fail(rt: Runtime, document_id: int, stage: str, exc: BaseException) -> None:
                 subject=str(document_id),
                 detail=f"{code}: {message[:500]}",
             )
+
+
+def _won_elsewhere(document: Document, stage: str, exc: BaseException) -> bool:
+    if stage == DIGITIZE:
+        return document.digitized_key is not None
+    return isinstance(exc, Conflict) and document.status == DocumentStatus.SIGNED
 
 
 def _work_dir(rt: Runtime) -> Path:

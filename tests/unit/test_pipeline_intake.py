@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from core import pipeline
 from core.domain import DocumentKind, DossierStatus
-from core.errors import DuplicateDocument, UnsupportedFormat
+from core.errors import Conflict, DuplicateDocument, TimestampUnavailable, UnsupportedFormat
 from core.runtime import Runtime
 from core.settings import settings_with
 from storage import records
@@ -89,3 +89,25 @@ def test_the_same_bytes_twice_in_a_dossier_are_refused_before_storing(
     assert len(store.puts) == 1
     with rt.sessions() as session:
         assert records.get_dossier(session, code).status == DossierStatus.PROCESSING
+
+
+def test_a_failure_is_recorded_unless_a_concurrent_attempt_already_finished_the_stage(
+    runtime: tuple[Runtime, _RecordingStore], tmp_path: Path
+) -> None:
+    rt, _store = runtime
+    code = _dossier(rt)
+    scan = tmp_path / "b.png"
+    Image.new("RGB", (220, 100), "gray").save(scan, dpi=(300, 300))
+    document = pipeline.submit_document(
+        rt, code, [pipeline.Upload("b.png", scan, "image/png")],
+        kind=DocumentKind.SUBMITTED, type_name="B", summary=None, actor="t",
+    )  # fmt: skip
+    with rt.session() as session:  # a redelivered twin digitized it meanwhile
+        pipeline.get_document(session, document.id).digitized_key = f"{code}/{code}.01.pdf"
+    pipeline.fail(rt, document.id, pipeline.DIGITIZE, Conflict("already holds other content"))
+    with rt.sessions() as session:
+        assert pipeline.get_document(session, document.id).status == "queued"
+    pipeline.fail(rt, document.id, pipeline.SIGN, TimestampUnavailable("TSA down"))
+    with rt.sessions() as session:
+        failed = pipeline.get_document(session, document.id)
+        assert (failed.status, failed.error_code) == ("failed", "tsa-unavailable")
