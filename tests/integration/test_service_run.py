@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from tests.fixtures.net import free_port, wait_for
+from tests.synthetic import render_page
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +45,31 @@ def _alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _document_goes_through(base: str, token: str) -> None:
+    """The embedded broker (SQLite) and worker take a scan all the way to the officer's
+    signature."""
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    dossier = client.post(
+        "/api/v1/dossiers", json={"procedure_code": "1.9", "applicant": {"name": "Lý Thị H"}}
+    ).json()
+    buffer = io.BytesIO()
+    render_page(11, lines=3).image.save(buffer, "JPEG", quality=80, dpi=(300, 300))
+    upload = client.post(
+        f"/api/v1/dossiers/{dossier['code']}/documents",
+        files=[("files", ("trang.jpg", buffer.getvalue(), "image/jpeg"))],
+    )
+    assert upload.status_code == 202, upload.text
+    status_url = upload.json()["status_url"]
+    deadline = time.monotonic() + 120
+    body: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        body = client.get(status_url).json()
+        if body["status"] in ("signed", "failed"):
+            break
+        time.sleep(0.5)
+    assert body["status"] == "signed", body
 
 
 def test_run_starts_everything_embedded_and_sigterm_stops_it_all(tmp_path: Path) -> None:
@@ -79,6 +106,7 @@ def test_run_starts_everything_embedded_and_sigterm_stops_it_all(tmp_path: Path)
             data={"username": name, "password": password},
         )
         assert token.status_code == 200
+        _document_goes_through(f"http://127.0.0.1:{port}", token.json()["access_token"])
         started = _descendants(process.pid)
         assert len(started) >= 2  # at least SeaweedFS and the worker
     finally:
