@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -166,6 +167,37 @@ def test_hot_folder_ingest_submits_each_scan_of_the_folder(
     documents = reception.get(f"/api/v1/dossiers/{code}").json()["documents"]
     assert len(documents) == 1
     _wait_status(reception, documents[0]["id"], {"signed"}, timeout=120)
+
+
+def test_hot_folder_watch_mode_picks_up_scans_as_they_arrive(
+    service: ServiceProcesses, tmp_path: Path
+) -> None:
+    reception = service.client("reception")
+    code, _secret = _create_dossier(reception, "Mai Văn K")
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "ingest", str(folder), "--dossier", code, "--watch"],
+        env=service.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        time.sleep(2)
+        # Written in two steps, like a scanner: only the settled file is taken.
+        scan = _scan_jpeg(5, lines=3)
+        target = folder / "quet-1.jpg"
+        target.write_bytes(scan[: len(scan) // 2])
+        time.sleep(0.3)
+        target.write_bytes(scan)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (folder / ".done" / "quet-1.jpg").exists():
+            time.sleep(0.3)
+        assert (folder / ".done" / "quet-1.jpg").read_bytes() == scan
+        assert watcher.poll() is None  # still watching
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.wait(timeout=30)
+    documents = reception.get(f"/api/v1/dossiers/{code}").json()["documents"]
+    assert len(documents) == 1
 
 
 def test_killed_worker_mid_ocr_document_finishes_after_restart(
