@@ -84,7 +84,7 @@ def submit_document(
         for digest in hashes:
             existing = records.find_duplicate(session, dossier, digest)
             if existing is not None:
-                raise records._duplicate_error(existing)
+                raise records.duplicate_error(existing)
         taken = set(records.original_keys(session, dossier))
     keys: list[str] = []
     for upload in uploads:

@@ -55,9 +55,8 @@ def bucket_name(store: ObjectStore, role: str) -> str:
 
 def check_input(path: Path, settings: Settings) -> int:
     """Refuse a bad upload before anything is stored; returns its page count (estimate)."""
-    # ocr.check_input (public) returns nothing; ocr.inputs' version also plans the pages,
-    # which gives the page count that sizes the task's time limit.
-    from ocr.inputs import check_input as ocr_check
+    # The page plan sizes the task's time limit.
+    from ocr import check_input as ocr_check
 
     return max(1, len(ocr_check(path, settings).pages))
 

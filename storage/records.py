@@ -260,9 +260,6 @@ def count_dossiers(
     return int(session.scalar(stmt) or 0)
 
 
-# Kept for callers written against the first draft (core.pipeline); use duplicate_error.
-_duplicate_error = duplicate_error
-
 __all__ = [
     "AuditEntry",
     "Document",
