@@ -14,10 +14,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
+from api.auditbuffer import DownloadAudit
+from api.deps import TokenCache
 from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.ratelimit import TokenBucket
 from api.routes import auth, documents, dossiers, health, public, verify
+from api.stage_metrics import StageStats
 from core.logging import configure_logging
 from core.pipeline import Runtime
 from core.settings import Settings, get_settings
@@ -35,9 +38,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "runtime", None) is None:
             app.state.runtime = Runtime.open(settings)
+        app.state.download_audit = DownloadAudit(app.state.runtime)
+        app.state.download_audit.start()
         try:
             yield
         finally:
+            app.state.download_audit.close()
             app.state.runtime.close()
 
     app = FastAPI(
@@ -48,6 +54,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.state.runtime = runtime
     app.state.public_bucket = TokenBucket(settings.public_rate_limit_per_minute)
+    app.state.token_cache = TokenCache()
+    app.state.stage_stats = StageStats()
     problems.install(app)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD

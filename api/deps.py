@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -17,10 +17,11 @@ from fastapi import Depends, Form, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.ratelimit import TokenBucket
 from api.schemas import DOSSIER_CODE_PATTERN, MAX_ID, SafeText
-from api.security import decode_token
+from api.security import decode_token_expiry
 from core.domain import Role
 from core.errors import Forbidden, Unauthorized
 from core.pipeline import Runtime
@@ -37,7 +38,11 @@ SummaryForm = Annotated[SafeText | None, Form(max_length=4000)]
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_runtime(request: Request) -> Runtime:
+# The cheap dependencies below are ``async def`` on purpose: FastAPI runs a plain ``def``
+# dependency in the thread pool, and each such hop cost more than the work it wrapped.
+
+
+async def get_runtime(request: Request) -> Runtime:
     """The runtime built by the app factory (settings, database, object store, queue)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -46,7 +51,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings_dep(runtime: RuntimeDep) -> Settings:
+async def get_settings_dep(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
@@ -104,26 +109,63 @@ def _load_user(runtime: Runtime, username: str) -> CurrentUser | None:
     return found
 
 
-def get_current_user(
+class TokenCache:
+    """Verified tokens of one app: token → (user name, expiry as a Unix time).
+
+    A token's signature and claims cannot change, so checking them once per process is
+    enough; the expiry is still honoured. One cache per app, so apps with different signing
+    secrets (tests) never accept each other's tokens.
+    """
+
+    def __init__(self, max_tokens: int = 10_000) -> None:
+        self.max_tokens = max_tokens
+        self._tokens: dict[str, tuple[str, float]] = {}
+
+    def username(self, settings: Settings, token: str) -> str:
+        """The user name of a valid ``token``; ``Unauthorized`` otherwise."""
+        cached = self._tokens.get(token)
+        if cached is not None and time.time() < cached[1]:
+            return cached[0]
+        username, _role, expires = decode_token_expiry(settings, token)
+        if len(self._tokens) >= self.max_tokens:
+            self._tokens.clear()
+        self._tokens[token] = (username, expires)
+        return username
+
+
+def _cached_user(username: str) -> tuple[bool, CurrentUser | None]:
+    with _user_cache_lock:
+        cached = _user_cache.get(username)
+    if cached is not None and time.monotonic() - cached[0] < USER_CACHE_SECONDS:
+        return True, cached[1]
+    return False, None
+
+
+async def get_current_user(
+    request: Request,
     runtime: RuntimeDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> CurrentUser:
     """The user of the bearer token; 401 when missing, invalid, expired or deactivated."""
     if not token:
         raise Unauthorized("Authentication required.", detail_vi="Cần đăng nhập.")
-    username, _role = decode_token(runtime.settings, token)
-    # The role comes from the database, not the token, so a demotion takes effect quickly.
-    user = _load_user(runtime, username)
+    tokens: TokenCache = request.app.state.token_cache
+    username = tokens.username(runtime.settings, token)
+    # The role comes from the database, not the token, so a demotion takes effect quickly;
+    # the database is asked (in the thread pool) only when the cached answer is stale.
+    hit, user = _cached_user(username)
+    if not hit:
+        user = await run_in_threadpool(_load_user, runtime, username)
     if user is None:
         raise Unauthorized("Unknown or deactivated user.", detail_vi="Tài khoản không hợp lệ.")
     return user
 
 
-def require_roles(*roles: Role) -> Callable[[CurrentUser], CurrentUser]:
+def require_roles(*roles: Role) -> Callable[[CurrentUser], Awaitable[CurrentUser]]:
     """A dependency that lets ``roles`` (and admins) through and answers 403 to others."""
     allowed = {*roles, Role.ADMIN}
 
-    def check(user: Annotated[CurrentUser, Depends(get_current_user)]) -> CurrentUser:
+    async def check(user: Annotated[CurrentUser, Depends(get_current_user)]) -> CurrentUser:
         if user.role not in allowed:
             raise Forbidden(
                 f"Role {user.role!s} may not do this.", detail_vi="Vai trò không có quyền này."
@@ -139,7 +181,7 @@ SignerUser = Annotated[CurrentUser, Depends(require_roles(Role.SIGNER))]
 AdminUser = Annotated[CurrentUser, Depends(require_roles())]
 
 
-def public_rate_limit(request: Request) -> None:
+async def public_rate_limit(request: Request) -> None:
     """Token bucket per client address for the citizen endpoints."""
     bucket: TokenBucket = request.app.state.public_bucket
     client = request.client.host if request.client else "unknown"
@@ -162,6 +204,7 @@ __all__ = [
     "SettingsDep",
     "SignerUser",
     "SummaryForm",
+    "TokenCache",
     "TypeNameForm",
     "get_current_user",
     "require_roles",

@@ -85,6 +85,12 @@ def create_token(settings: Settings, username: str, role: Role) -> tuple[str, in
 
 def decode_token(settings: Settings, token: str) -> tuple[str, Role]:
     """The user name and role in a valid token; ``Unauthorized`` otherwise."""
+    username, role, _expires = decode_token_expiry(settings, token)
+    return username, role
+
+
+def decode_token_expiry(settings: Settings, token: str) -> tuple[str, Role, float]:
+    """The user name, role and expiry (Unix time) of a valid token; ``Unauthorized`` otherwise."""
     try:
         claims = jwt.decode(
             token,
@@ -93,8 +99,8 @@ def decode_token(settings: Settings, token: str) -> tuple[str, Role]:
             issuer=ISSUER,
             options={"require": ["sub", "exp", "iss"]},
         )
-        return str(claims["sub"]), Role(claims["role"])
-    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        return str(claims["sub"]), Role(claims["role"]), float(claims["exp"])
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
         raise Unauthorized(
             "Invalid or expired token.", detail_vi="Mã truy cập không hợp lệ hoặc đã hết hạn."
         ) from exc
@@ -103,6 +109,7 @@ def decode_token(settings: Settings, token: str) -> tuple[str, Role]:
 __all__ = [
     "create_token",
     "decode_token",
+    "decode_token_expiry",
     "hash_password",
     "jwt_secret",
     "verify_dummy",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.responses import RedirectResponse
 
-from api.deps import AnyUser, DocumentId, RuntimeDep, SessionDep, SignerUser
+from api import reads
+from api.deps import AnyUser, DocumentId, RuntimeDep, SignerUser
 from api.schemas import Accepted, DocumentOut, SignRequestBody
-from api.views import document_out
 from core import pipeline, stages
 from core.domain import SignerRole
 from core.errors import NotFound
@@ -17,9 +17,9 @@ router = APIRouter(prefix="/documents", tags=["documents"])
 
 
 @router.get("/{document_id}")
-def get_document(document_id: DocumentId, session: SessionDep, _user: AnyUser) -> DocumentOut:
+def get_document(document_id: DocumentId, rt: RuntimeDep, _user: AnyUser) -> DocumentOut:
     """Status (queued, processing, digitized, signed, failed), progress and error detail."""
-    return document_out(pipeline.get_document(session, document_id))
+    return reads.document_status(rt, document_id)
 
 
 @router.post("/{document_id}/sign", status_code=status.HTTP_202_ACCEPTED)

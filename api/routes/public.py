@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
+from api import reads
+from api.auditbuffer import DownloadAudit
 from api.deps import DocumentId, DossierCode, PublicLimited, RuntimeDep, SessionDep
 from api.schemas import PublicDocument, PublicDossier
 from core import stages
@@ -19,7 +21,7 @@ from core.domain import DocumentStatus
 from core.errors import NotFound
 from core.runtime import Runtime
 from storage import audit, records
-from storage.models import Document, Dossier
+from storage.models import Dossier
 
 router = APIRouter(prefix="/public", tags=["public"], dependencies=[PublicLimited])
 
@@ -71,21 +73,25 @@ def public_dossier(code: DossierCode, secret: SecretHeader, session: SessionDep)
 def public_download(
     document_id: DocumentId,
     secret: SecretHeader,
+    request: Request,
     rt: RuntimeDep,
-    session: SessionDep,
     redirect: Annotated[bool, Query(description="answer with a presigned S3 URL")] = False,
 ) -> Response:
     """The signed PDF, streamed (verified against its SHA-256) or as a presigned redirect."""
-    document = session.get(Document, document_id)
-    if document is None or document.signed_key is None or document.signed_sha256 is None:
+    found = reads.citizen_download(rt, document_id, secret)
+    if found is None:
         raise _not_found()
-    _dossier(session, document.dossier.code, secret)
-    bucket, key, sha = rt.bucket(stages.RESULTS), document.signed_key, document.signed_sha256
-    session.rollback()  # end the read transaction now (SQLite: it holds the write lock)
+    bucket, key, sha = rt.bucket(stages.RESULTS), found.key, found.sha256
     filename = key.rsplit("/", 1)[-1]
-    # The download is audited once the response is out: appending to the hash chain takes its
-    # head lock, and citizens should not queue behind one another for it.
-    record = BackgroundTask(_audit_download, rt, key, sha)
+    # Audited once the response is out (a failed presign or stream is no download), in batches
+    # off the request path (api.auditbuffer): appending to the hash chain takes its head lock,
+    # and citizens should not queue behind one another for it.
+    recorder: DownloadAudit | None = getattr(request.app.state, "download_audit", None)
+    record = (
+        BackgroundTask(recorder.queue, key, sha)
+        if recorder is not None
+        else BackgroundTask(_audit_download, rt, key, sha)
+    )
     if redirect:
         url = rt.objects.presigned_get(bucket, key, filename=filename)
         return RedirectResponse(url, 307, background=record)
