@@ -1,8 +1,9 @@
 """Prometheus metrics of the API process, and the middleware that counts requests.
 
-Pipeline stage durations and failures are observed by ``core.pipeline`` in the worker process;
-the worker serves them itself (``sohoa worker --metrics-port``). The API's ``/metrics`` adds the
-queue depth and document counts per status, read at scrape time.
+Pipeline stage run times are observed by ``core.pipeline`` in the worker process; the worker
+serves them itself (``sohoa worker --metrics-port``). The API's ``/metrics`` adds, read at scrape
+time, stage latencies, completions and failures from the database (``api.stage_metrics``), the
+queue depth and document counts per status.
 """
 
 from __future__ import annotations

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+import logging
+
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import func, select, text
 
 from api.deps import RuntimeDep
 from api.schemas import Health
+from api.stage_metrics import StageCollector
 from core.domain import DocumentStatus
 from storage.models import Document
 from workers.celery_app import QUEUE, celery_app
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
@@ -57,9 +61,17 @@ def readyz(rt: RuntimeDep) -> JSONResponse:
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(rt: RuntimeDep) -> Response:
-    """Prometheus metrics: requests, queue depth, documents per status, failures."""
+def metrics(rt: RuntimeDep, request: Request) -> Response:
+    """Prometheus metrics: requests, pipeline stage latencies and failures, queue depth,
+    documents per status."""
     lines: list[str] = [generate_latest().decode("utf-8")]
+    try:
+        # Stage metrics come from the shared database, so they cover workers on any host.
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(StageCollector(rt, request.app.state.stage_stats))
+        lines.append(generate_latest(registry).decode("utf-8"))
+    except Exception:
+        log.warning("stage metrics unavailable", exc_info=True)
     try:
         depth = _queue_depth()
         lines.append("# TYPE sohoa_queue_depth gauge\n")
