@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Any
 
-_RESERVED = set(vars(logging.makeLogRecord({})))
+_RESERVED = {*vars(logging.makeLogRecord({})), "message", "asctime"}
 
 # Libraries that chatter at INFO on import (pikepdf announces itself); the CLI promises one line
 # per error, and service logs should carry sohoa's own events.
@@ -31,7 +31,7 @@ class _JsonFormatter(logging.Formatter):
 class _KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         base = super().format(record)
-        extras = {k: v for k, v in vars(record).items() if k not in _RESERVED and k != "message"}
+        extras = {k: v for k, v in vars(record).items() if k not in _RESERVED}
         if not extras:
             return base
         return base + " " + " ".join(f"{k}={v}" for k, v in extras.items())
