@@ -4,8 +4,6 @@ previous attempt stored its output and crashed before recording it."""
 from __future__ import annotations
 
 import io
-import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,30 +13,10 @@ from sqlalchemy import func, select
 from core import pipeline
 from core.domain import DocumentKind, DocumentStatus, SignatureLevel, SignerRole
 from core.runtime import Runtime
-from core.settings import Settings, settings_with
-from storage.db import make_engine, session_factory, upgrade
 from storage.models import AuditEntry, Document, Signature
 from tests.synthetic import render_page
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture
-def runtime(tmp_path: Path, s3_settings: Settings) -> Iterator[Runtime]:
-    engine = make_engine(f"sqlite+pysqlite:///{tmp_path / 'db.sqlite'}")
-    upgrade(engine)
-    settings = settings_with(
-        **{
-            k: getattr(s3_settings, k)
-            for k in ("s3_endpoint", "s3_access_key", "s3_secret_key", "object_lock_days")
-        },
-        data_dir=tmp_path / "data",
-        agency_code=f"{secrets.randbelow(900) + 100}.11.11.IDM",
-        ocr_jobs=1,
-    )
-    rt = Runtime(settings=settings, engine=engine, sessions=session_factory(engine))
-    yield rt
-    rt.close()
 
 
 def _versions(rt: Runtime, bucket: str, key: str) -> int:
