@@ -26,7 +26,7 @@ from storage.embedded import EmbeddedSeaweedFS
 from storage.objects import ObjectStore
 
 PG_ADMIN_URL = os.environ.get(
-    "SOHOA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    "SOHOA_TEST_PG_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/postgres"
 )
 
 

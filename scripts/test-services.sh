@@ -19,11 +19,16 @@ if ! pg_isready -q -h "$pg_url_host" -p 5432; then
   $SUDO pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
   for _ in $(seq 1 30); do pg_isready -q -h "$pg_url_host" -p 5432 && break; sleep 1; done
 fi
-# The suite connects as "postgres" over TCP; Debian's default is peer/md5 for TCP, so
-# a machine that is not already set up for trust gets a password set for that user.
-if ! psql -h "$pg_url_host" -U postgres -d postgres -Atc 'select 1' >/dev/null 2>&1; then
-  $SUDO -u postgres psql -qc "ALTER USER postgres PASSWORD 'postgres'" >/dev/null 2>&1 || \
-    su postgres -c "psql -qc \"ALTER USER postgres PASSWORD 'postgres'\"" >/dev/null
+# The suite connects as "postgres" (password "postgres") over TCP. Debian's default for TCP is
+# scram-sha-256, so a fresh machine gets that password set; a trust setup ignores it.
+if ! PGPASSWORD=postgres psql -w -h "$pg_url_host" -U postgres -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+  echo "sohoa: setting the test password of PostgreSQL user postgres"
+  sql="ALTER USER postgres PASSWORD 'postgres'"
+  if [ "$(id -u)" = 0 ]; then
+    su postgres -c "psql -qc \"$sql\"" >/dev/null
+  else
+    sudo -u postgres psql -qc "$sql" >/dev/null
+  fi
 fi
 
 if ! command -v redis-server >/dev/null; then
