@@ -250,9 +250,13 @@ async def _load(
     concurrency and would measure the client, not the server).
     """
     latencies: dict[str, list[float]] = {"status": [], "download": []}
+    # The clients are built before the clock starts: building one (its SSL context) takes
+    # milliseconds of this process's event loop, and built lazily inside the loop that time
+    # landed on the first requests already in flight (~250 ms at the head of every run).
+    clients = [httpx.AsyncClient(base_url=base, timeout=30) for _ in range(CLIENTS)]
     deadline = time.perf_counter() + LOAD_SECONDS
 
-    async def one(n: int) -> None:
+    async def one(n: int, client: httpx.AsyncClient) -> None:
         kind = "status" if n % 2 == 0 else "download"
         if kind == "status":
             path, headers = f"/api/v1/documents/{status_id}", {"Authorization": f"Bearer {token}"}
@@ -261,7 +265,7 @@ async def _load(
             # through the API is also offered; it costs ~25 ms per 1.5 MB PDF here).
             path = f"/api/v1/public/documents/{download_id}/download?redirect=true"
             headers = {"X-Access-Secret": secret}
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        async with client:
             await asyncio.sleep(think * n / CLIENTS)  # spread the clients' phases
             while time.perf_counter() < deadline:
                 t0 = time.perf_counter()
@@ -271,8 +275,43 @@ async def _load(
                 latencies[kind].append(time.perf_counter() - t0)
                 await asyncio.sleep(think)
 
-    await asyncio.gather(*(one(n) for n in range(CLIENTS)))
+    await asyncio.gather(*(one(n, client) for n, client in enumerate(clients)))
     return latencies
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _api_pids(api: subprocess.Popen[bytes]) -> list[int]:
+    """The uvicorn supervisor and its worker processes."""
+    children = Path(f"/proc/{api.pid}/task/{api.pid}/children").read_text().split()
+    return [api.pid, *map(int, children)]
+
+
+def _measured_load(
+    stack: Stack, token: str, status_id: int, secret: str, download_id: int, think: float
+) -> tuple[dict[str, list[float]], float, float]:
+    """One load run; also returns the API's and this client process's CPU seconds during it."""
+    assert stack.api is not None
+    pids = _api_pids(stack.api)
+    api_before = sum(_cpu_seconds(pid) for pid in pids)
+    client_before = time.process_time()
+    latencies = asyncio.run(_load(stack.base, token, status_id, secret, download_id, think))
+    api_cpu = sum(_cpu_seconds(pid) for pid in pids) - api_before
+    return latencies, api_cpu, time.process_time() - client_before
+
+
+def _stage_metrics(base: str) -> list[str]:
+    """The API's pipeline stage metrics (derived from the database) after the runs."""
+    text = httpx.get(f"{base}/metrics").text
+    wanted = (
+        "sohoa_pipeline_stage_latency_seconds_count",
+        "sohoa_pipeline_stage_latency_seconds_sum",
+    )
+    return [line for line in text.splitlines() if line.startswith(wanted)]
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -304,10 +343,11 @@ def main() -> None:
         batch.start()
         time.sleep(2)
         loads = {
-            think: asyncio.run(_load(stack.base, token, ids[0], secret, first_ids[0], think))
+            think: _measured_load(stack, token, ids[0], secret, first_ids[0], think)
             for think in THINK_SECONDS
         }
         batch.join()
+        stage_lines = _stage_metrics(stack.base)
     finally:
         stack.stop()
     raw_ppm = pages / raw * 60
@@ -333,12 +373,35 @@ def main() -> None:
         "| pause between requests | request | requests/s | p50 ms | p99 ms |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
-    for think, latencies in loads.items():
+    cpu_lines = []
+    for think, (latencies, api_cpu, client_cpu) in loads.items():
         for kind, values in latencies.items():
             lines.append(
                 f"| {think:g} s | {kind} | {len(values) / LOAD_SECONDS:.0f} |"
                 f" {statistics.median(values) * 1000:.1f} | {_pct(values, 0.99):.1f} |"
             )
+        served = sum(len(v) for v in latencies.values())
+        cpu_lines.append(
+            f"| {think:g} s | {1000 * api_cpu / max(1, served):.1f} |"
+            f" {api_cpu / LOAD_SECONDS:.0%} | {client_cpu / LOAD_SECONDS:.0%} |"
+        )
+    lines += [
+        "",
+        "CPU during each load run (of 2 cores = 200%): the API's processes, and the benchmark's"
+        " own client process (50 httpx clients on the same machine; in a deployment the clients"
+        " are elsewhere, here they compete with the API and the workers for the 2 cores).",
+        "",
+        "| pause between requests | API CPU ms per request | API CPU | client CPU |",
+        "| --- | ---: | ---: | ---: |",
+        *cpu_lines,
+        "",
+        "Pipeline stage metrics at the API's `/metrics` after the runs (derived from the"
+        " database's audit log; latency = queue wait + run time):",
+        "",
+        "```",
+        *stage_lines,
+        "```",
+    ]
     body = "\n".join(lines)
     print(body)
     write_section("service", "## Service (bench_service)\n\n" + body)
