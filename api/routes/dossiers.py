@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer, selectinload
 
 from api.deps import (
     AnyUser,
@@ -28,7 +30,9 @@ from api.schemas import (
 from api.views import dossier_out, spooled
 from core import pipeline
 from core.domain import DocumentKind, DossierStatus
+from core.errors import NotFound
 from storage import records
+from storage.models import Document, Dossier
 from workers import tasks
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
@@ -65,6 +69,14 @@ def list_dossiers(
     """Dossiers, newest first; ``q`` searches codes, applicant and OCR text (with or without
     Vietnamese accents)."""
     found = records.search_dossiers(session, q=q, status=status_, limit=limit, offset=offset)
+    # One grouped count instead of loading every dossier's documents (OCR text included).
+    counts: dict[int, int] = dict(
+        session.execute(
+            select(Document.dossier_id, func.count())
+            .where(Document.dossier_id.in_([d.id for d in found]))
+            .group_by(Document.dossier_id)
+        ).tuples().all()
+    )
     items = [
         DossierSummary(
             code=d.code,
@@ -72,7 +84,7 @@ def list_dossiers(
             applicant_name=d.applicant_name,
             status=d.status,
             created_at=d.created_at,
-            document_count=len(d.documents),
+            document_count=counts.get(d.id, 0),
         )
         for d in found
     ]
@@ -82,7 +94,23 @@ def list_dossiers(
 @router.get("/{code}")
 def get_dossier(code: DossierCode, session: SessionDep, _user: AnyUser) -> DossierOut:
     """One dossier with its documents."""
-    return dossier_out(records.get_dossier(session, code))
+    # Documents and their signatures in two more queries (not one per document), without the
+    # large OCR text columns the response does not show.
+    dossier = session.scalars(
+        select(Dossier)
+        .where(Dossier.code == code)
+        .options(
+            selectinload(Dossier.documents).options(
+                defer(Document.ocr_text),
+                defer(Document.ocr_text_folded),
+                defer(Document.metadata_folded),
+                selectinload(Document.signatures),
+            )
+        )
+    ).first()
+    if dossier is None:
+        raise NotFound(f"dossier {code} not found", detail_vi=f"Không tìm thấy hồ sơ {code}")
+    return dossier_out(dossier)
 
 
 def _accept(
