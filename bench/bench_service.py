@@ -35,7 +35,7 @@ from tests.synthetic import render_page
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work" / "service"
 PG_ADMIN = os.environ.get(
-    "SOHOA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    "SOHOA_BENCH_PG_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = "redis://127.0.0.1:6379/14"
 DOCS, PAGES_PER_DOC, LINES = 4, 2, 30

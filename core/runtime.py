@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
+from sqlalchemy.orm import Session, defer, joinedload, selectinload, sessionmaker
 
 from core import stages
 from core.errors import NotFound
@@ -88,11 +88,18 @@ def sha256_file(path: Path) -> str:
 
 def get_document(session: Session, document_id: int) -> Document:
     """The document with this id; :class:`NotFound` otherwise."""
-    # One round trip for what a status read shows (dossier code, signatures).
+    # One round trip for what a stage or a status read needs (dossier code, signatures); the OCR
+    # text columns can be megabytes and no caller reads them through here.
     document = session.get(
         Document,
         document_id,
-        options=[joinedload(Document.dossier), selectinload(Document.signatures)],
+        options=[
+            joinedload(Document.dossier),
+            selectinload(Document.signatures),
+            defer(Document.ocr_text),
+            defer(Document.ocr_text_folded),
+            defer(Document.metadata_folded),
+        ],
     )
     if document is None:
         raise NotFound(f"document {document_id} not found", detail_vi="Không tìm thấy tài liệu")

@@ -235,3 +235,27 @@ def test_health_readiness_and_metrics_report_the_running_service(
         assert name in metrics, name
     openapi = httpx.get(f"{service.base_url}/openapi.json").json()
     assert "/api/v1/public/documents/{document_id}/download" in openapi["paths"]
+
+
+def test_api_metrics_count_a_stage_the_worker_completed(service: ServiceProcesses) -> None:
+    reception = service.client("reception")
+    before = _stage_completed(httpx.get(f"{service.base_url}/metrics").text, "digitize")
+    code, _ = _create_dossier(reception, name="Hà Văn Mạnh")
+    upload = reception.post(
+        f"/api/v1/dossiers/{code}/documents",
+        files=[("files", ("don.jpg", _scan_jpeg(5, lines=3), "image/jpeg"))],
+        data={"type_name": "Đơn đề nghị"},
+    )
+    assert upload.status_code == 202, upload.text
+    _wait_status(reception, upload.json()["document_id"], {"signed"}, timeout=120)
+    # The worker is another process: the API learns of the stage from the shared database.
+    after = _stage_completed(httpx.get(f"{service.base_url}/metrics").text, "digitize")
+    assert after >= before + 1
+
+
+def _stage_completed(metrics: str, stage: str) -> float:
+    prefix = f'sohoa_pipeline_stage_completed_total{{stage="{stage}"}} '
+    values = [
+        float(line[len(prefix) :]) for line in metrics.splitlines() if line.startswith(prefix)
+    ]
+    return values[0] if values else 0.0
