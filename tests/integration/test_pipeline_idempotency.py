@@ -3,7 +3,6 @@ previous attempt stored its output and crashed before recording it."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from core import pipeline
-from core.domain import DocumentKind, DocumentStatus, SignatureLevel, SignerRole
+from core.domain import DocumentStatus, SignatureLevel, SignerRole
 from core.runtime import Runtime
 from storage.models import AuditEntry, Document, Signature
-from tests.synthetic import render_page
+from tests.fixtures.service import submit_scans
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -33,27 +32,7 @@ def test_stages_rerun_and_adopt_crashed_output_without_duplicates(
     runtime: Runtime, tmp_path: Path
 ) -> None:
     rt = runtime
-    scan = tmp_path / "scan.jpg"
-    buffer = io.BytesIO()
-    render_page(7, lines=5).image.save(buffer, "JPEG", quality=80, dpi=(300, 300))
-    scan.write_bytes(buffer.getvalue())
-    dossier, _ = pipeline.create_dossier(
-        rt,
-        procedure_code="1.2",
-        applicant_name="Võ Thị D",
-        applicant_id_number=None,
-        applicant_phone=None,
-        actor="t",
-    )
-    document = pipeline.submit_document(
-        rt,
-        dossier.code,
-        [pipeline.Upload("scan.jpg", scan, "image/jpeg")],
-        kind=DocumentKind.SUBMITTED,
-        type_name="Sổ hộ khẩu",
-        summary=None,
-        actor="t",
-    )
+    document = submit_scans(rt, tmp_path, [7], type_name="Sổ hộ khẩu")
     doc_id = document.id
     assert pipeline.digitize(rt, doc_id) is True
     assert pipeline.digitize(rt, doc_id) is False  # redelivered: already done

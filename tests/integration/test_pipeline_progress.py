@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core import pipeline
-from core.domain import DocumentKind, DocumentStatus
+from core.domain import DocumentStatus
 from core.runtime import Runtime
 from storage import records
-from tests.synthetic import render_page
+from tests.fixtures.service import submit_scans
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -21,30 +20,7 @@ def test_digitizing_writes_each_page_done_before_the_document_is_digitized(
     runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rt = runtime
-    uploads = []
-    for seed in (11, 12):
-        scan = tmp_path / f"trang-{seed}.jpg"
-        buffer = io.BytesIO()
-        render_page(seed, lines=4).image.save(buffer, "JPEG", quality=80, dpi=(300, 300))
-        scan.write_bytes(buffer.getvalue())
-        uploads.append(pipeline.Upload(scan.name, scan, "image/jpeg"))
-    dossier, _ = pipeline.create_dossier(
-        rt,
-        procedure_code="1.3",
-        applicant_name="Lê Thị Hồng",
-        applicant_id_number=None,
-        applicant_phone=None,
-        actor="t",
-    )
-    document = pipeline.submit_document(
-        rt,
-        dossier.code,
-        uploads,
-        kind=DocumentKind.SUBMITTED,
-        type_name="Giấy khai sinh",
-        summary=None,
-        actor="t",
-    )
+    document = submit_scans(rt, tmp_path, [11, 12], type_name="Giấy khai sinh", lines=4)
 
     seen: list[tuple[int, int | None, str]] = []
     real = records.record_progress
