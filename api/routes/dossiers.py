@@ -75,7 +75,9 @@ def list_dossiers(
             select(Document.dossier_id, func.count())
             .where(Document.dossier_id.in_([d.id for d in found]))
             .group_by(Document.dossier_id)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     items = [
         DossierSummary(
