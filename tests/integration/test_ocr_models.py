@@ -30,10 +30,11 @@ def test_best_models_folder_is_complete(best_models: Path) -> None:
 
 
 def test_digitize_with_best_models_reads_vietnamese(best_models: Path, tmp_path: Path) -> None:
-    page = render_page(31, skew_degrees=1.2, lines=4)
-    crop = page.image.crop((0, 0, page.image.width, 900))
-    source = tmp_path / "crop.png"
-    crop.save(source, dpi=(300, 300))
+    # A whole page (~750 characters): on a 4-line crop one misread character is 0.4% CER, and
+    # the 1% bound flipped between runs on a single accent.
+    page = render_page(31, skew_degrees=1.2, lines=12)
+    source = tmp_path / "page.jpg"
+    page.image.save(source, quality=85, dpi=(300, 300))
     settings = ocr_settings(ocr_model="best", tessdata_best_dir=best_models)
     report = digitize([source], tmp_path / "best.pdf", settings=settings)
     assert cer(page.text, report.pages[0].text) <= 0.01, report.pages[0].text
