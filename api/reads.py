@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from sqlalchemy import Engine, select
 
-from api.schemas import DocumentOut, ProblemBrief, SignatureOut
+from api.schemas import DocumentOut, SignatureOut
+from api.views import document_body
 from core.errors import NotFound
 from core.runtime import Runtime
 from storage.codes import access_secret_matches
@@ -79,25 +80,8 @@ def document_status(rt: Runtime, document_id: int) -> DocumentOut:
     if not rows:
         raise NotFound(f"document {document_id} not found", detail_vi="Không tìm thấy tài liệu")
     row = rows[0]
-    return DocumentOut(
-        id=row.id,
-        dossier_code=row.dossier_code,
-        ordinal=row.ordinal,
-        kind=row.kind,
-        type_name=row.type_name,
-        summary=row.summary,
-        status=row.status,
-        page_count=row.page_count,
-        pages_done=row.pages_done,
-        error=ProblemBrief(code=row.error_code, detail=row.error_detail)
-        if row.error_code
-        else None,
-        digitized_sha256=row.digitized_sha256,
-        signed_sha256=row.signed_sha256,
-        signatures=[SignatureOut.model_validate(r) for r in rows if r.sha256 is not None],
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    signatures = [SignatureOut.model_validate(r) for r in rows if r.sha256 is not None]
+    return document_body(row, dossier_code=row.dossier_code, signatures=signatures)
 
 
 @dataclass(frozen=True)

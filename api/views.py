@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import UploadFile
 
@@ -22,27 +23,34 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def document_out(document: Document) -> DocumentOut:
+    """The status body of an ORM document (dossier and signatures loaded)."""
+    signatures = [SignatureOut.model_validate(s) for s in document.signatures]
+    return document_body(document, dossier_code=document.dossier.code, signatures=signatures)
+
+
+def document_body(source: Any, *, dossier_code: str, signatures: list[SignatureOut]) -> DocumentOut:
+    """The status body from anything with a document's columns as attributes (ORM or row)."""
     error = (
-        ProblemBrief(code=document.error_code, detail=document.error_detail)
-        if document.error_code
+        ProblemBrief(code=source.error_code, detail=source.error_detail)
+        if source.error_code
         else None
     )
     return DocumentOut(
-        id=document.id,
-        dossier_code=document.dossier.code,
-        ordinal=document.ordinal,
-        kind=document.kind,
-        type_name=document.type_name,
-        summary=document.summary,
-        status=document.status,
-        page_count=document.page_count,
-        pages_done=document.pages_done,
+        id=source.id,
+        dossier_code=dossier_code,
+        ordinal=source.ordinal,
+        kind=source.kind,
+        type_name=source.type_name,
+        summary=source.summary,
+        status=source.status,
+        page_count=source.page_count,
+        pages_done=source.pages_done,
         error=error,
-        digitized_sha256=document.digitized_sha256,
-        signed_sha256=document.signed_sha256,
-        signatures=[SignatureOut.model_validate(s) for s in document.signatures],
-        created_at=document.created_at,
-        updated_at=document.updated_at,
+        digitized_sha256=source.digitized_sha256,
+        signed_sha256=source.signed_sha256,
+        signatures=signatures,
+        created_at=source.created_at,
+        updated_at=source.updated_at,
     )
 
 
