@@ -15,6 +15,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from core.net import free_port
+
 ARCH = "sohoa-dev"
 UNTRUSTED = "sohoa DEVELOPMENT — NOT TRUSTED"
 CONFIG_FILE = "certomancer.json"
@@ -31,14 +33,6 @@ ROOT, ISSUING_CA, AGENCY, OFFICER, REVOKED, TSA, OCSP = (
     "ocsp",
 )
 _EC_KEYS = frozenset({OFFICER})
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _write_key(path: Path, label: str) -> None:
@@ -206,7 +200,7 @@ def create_files(directory: Path, *, port: int | None, agency_name: str) -> None
     for label in _labels():
         _write_key(keys / f"{label}.key.pem", label)
     created = datetime.now(UTC).replace(microsecond=0)
-    chosen = port or _free_port()
+    chosen = port or free_port()
     description = _describe(created, agency_name)
     description["external-url-prefix"] = f"http://127.0.0.1:{chosen}"
     (directory / CONFIG_FILE).write_text(

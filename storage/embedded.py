@@ -23,7 +23,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sysconfig
@@ -34,6 +33,7 @@ from pathlib import Path
 from types import TracebackType
 
 from core.errors import ConfigurationError, StorageUnavailable
+from core.net import free_port, port_is_free
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,15 +57,6 @@ def find_weed_binary() -> Path:
     )
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
 def pick_port_pair(taken: set[int] | None = None) -> int:
     """A loopback port ``p`` such that ``p`` and ``p + 10000`` are both free (and not in ``taken``).
 
@@ -73,15 +64,13 @@ def pick_port_pair(taken: set[int] | None = None) -> int:
     """
     taken = taken or set()
     for _ in range(500):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
+        port = free_port()
         if not 20000 <= port <= 55000:
             continue
         grpc = port + GRPC_PORT_OFFSET
         if {port, grpc} & taken:
             continue
-        if _port_free(port) and _port_free(grpc):
+        if port_is_free(port) and port_is_free(grpc):
             return port
     raise StorageUnavailable("no free loopback port pair for SeaweedFS")
 
