@@ -128,6 +128,8 @@ def sign(rt: Runtime, document_id: int, role: SignerRole, level: SignatureLevel)
             return False
         if document.digitized_key is None or document.digitized_sha256 is None:
             raise Conflict(f"document {document_id} is not digitized", detail_vi="Chưa số hóa")
+        # The digitized copy is the file ``ocr`` wrote and validated as PDF/A-2b.
+        from_ocr = not document.signed_sha256
         if document.signed_sha256:
             source = (rt.bucket(stages.RESULTS), document.signed_key, document.signed_sha256)
         else:
@@ -158,7 +160,13 @@ def sign(rt: Runtime, document_id: int, role: SignerRole, level: SignatureLevel)
         else:
             rt.objects.download(source[0], str(source[1]), source_path, source[2])
             signer_subject, signed_at = stages.run_sign(
-                source_path, output, rt.settings, role, level, info
+                source_path,
+                output,
+                rt.settings,
+                role,
+                level,
+                info,
+                written_by_ocr=from_ocr,
             )
             rt.objects.put_file(
                 bucket, key, output, sha256=sha256_file(output), replace=stored is not None

@@ -97,8 +97,15 @@ def run_sign(
     role: SignerRole,
     level: SignatureLevel,
     info: StampInfo,
+    *,
+    written_by_ocr: bool,
 ) -> tuple[str, datetime | None]:
-    """Sign ``source`` into ``output``; returns (signer subject, signing time)."""
+    """Sign ``source`` into ``output``; returns (signer subject, signing time).
+
+    ``written_by_ocr``: ``source`` is the file :func:`run_ocr` wrote, which ``ocr`` validated
+    as PDF/A-2b before storing it (fetched against its recorded SHA-256), so signing does not
+    validate it a second time.
+    """
     from signing.pades import QRContent, SignatureRequest, sign_pdf
 
     request = SignatureRequest(
@@ -114,7 +121,7 @@ def run_sign(
         # One field per role: a redelivered stage never adds a second field by the same role.
         field_name=f"sohoa-{role.value}",
     )
-    result = sign_pdf(source, output, request, settings=settings)
+    result = sign_pdf(source, output, request, settings=settings, base_validated=written_by_ocr)
     return result.signer_subject, result.signing_time
 
 

@@ -14,6 +14,7 @@ from signing.devpki import UNTRUSTED, DevPKI, dev_pki_for
 from signing.keys import Signer, clear_signer_cache, load_signer
 from signing.pades import (
     Corner,
+    PdfACheck,
     QRContent,
     SignatureRequest,
     SigningPolicy,
@@ -27,6 +28,7 @@ __all__ = [
     "UNTRUSTED",
     "Corner",
     "DevPKI",
+    "PdfACheck",
     "QRContent",
     "SignResult",
     "SignatureReport",

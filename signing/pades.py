@@ -37,6 +37,7 @@ from signing.keys import Signer, load_signer
 from signing.request import (
     VN_TIME,
     Corner,
+    PdfACheck,
     QRContent,
     SignatureRequest,
     SigningPolicy,
@@ -85,20 +86,20 @@ def _read_input(source: Path | bytes) -> bytes:
         raise InputError(f"cannot read {source}: {exc.strerror}") from exc
 
 
-def _check_pdfa(data: bytes) -> bool:
-    """Validate the pre-signing revision; False when pikepdf cannot judge (already signed)."""
+def _check_pdfa(data: bytes) -> PdfACheck:
+    """Validate the unsigned input as PDF/A-2b (pikepdf.pdfa); raise on any violation."""
     import pikepdf.pdfa
 
     report = pikepdf.pdfa.validate_written(io.BytesIO(data), "2b")
     if report.passed:
-        return True
+        return PdfACheck.VALIDATED
     if report.violations:
         first = report.violations[0]
         raise PDFAValidationFailed(
             f"input is not PDF/A-2b ({len(report.violations)} violations, first: {first})",
             detail_vi="Tệp đầu vào không đạt chuẩn PDF/A-2b",
         )
-    return False
+    return PdfACheck.INDETERMINATE
 
 
 def _classify(exc: BaseException, level: SignatureLevel) -> Exception:
@@ -141,6 +142,7 @@ def sign_pdf(
     settings: Settings,
     signer: Signer | None = None,
     policy: SigningPolicy | None = None,
+    base_validated: bool = False,
 ) -> SignResult:
     """Sign ``source`` as ``request`` says and write ``output`` (an incremental update).
 
@@ -151,6 +153,10 @@ def sign_pdf(
         settings: The configuration; the key source and the policy come from it.
         signer: A loaded key (default: ``load_signer(settings, request.role)``, cached).
         policy: Overrides the policy derived from ``settings`` (cached per settings object).
+        base_validated: The caller validated these exact bytes as PDF/A-2b when it wrote them
+            (``ocr`` validates every file it writes; the pipeline fetches that file against
+            its recorded SHA-256), so they are not validated again. Validation walks every
+            object; signing itself costs one pass of hashing over the file.
 
     Returns:
         The level reached (always the one requested), signer subject, signing time, size and
@@ -174,7 +180,12 @@ def sign_pdf(
     if reader.encrypted:
         raise EncryptedPDF("the PDF is encrypted; cannot sign it")
     already_signed = _existing_signature_count(reader)
-    pdfa_checked = policy.validate_pdfa and not already_signed and _check_pdfa(data)
+    if already_signed:
+        pdfa = PdfACheck.ALREADY_SIGNED
+    elif base_validated:
+        pdfa = PdfACheck.VALIDATED_WHEN_WRITTEN
+    else:
+        pdfa = _check_pdfa(data)
 
     _preflight(policy, request)
     needs_ts = level is not SignatureLevel.B_B
@@ -278,7 +289,7 @@ def sign_pdf(
         size=len(signed),
         field_name=field_name,
         output=output,
-        pdfa_checked=bool(pdfa_checked),
+        pdfa=pdfa,
         data=signed,
     )
 
@@ -355,6 +366,7 @@ def _policy_for(settings: Settings) -> SigningPolicy:
 __all__ = [
     "VN_TIME",
     "Corner",
+    "PdfACheck",
     "QRContent",
     "SignResult",
     "SignatureRequest",

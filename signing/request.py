@@ -69,6 +69,20 @@ class SignatureRequest:
     stamp_text: str | None = None
 
 
+class PdfACheck(StrEnum):
+    """How the PDF/A-2b conformance of the revision under a new signature was established."""
+
+    #: ``sign_pdf`` validated the unsigned input itself (an input of unknown origin).
+    VALIDATED = "validated"
+    #: The caller validated these exact bytes when it wrote them (``base_validated=True``):
+    #: the pipeline signs what ``ocr`` wrote and validated, fetched against its SHA-256.
+    VALIDATED_WHEN_WRITTEN = "validated-when-written"
+    #: Already signed: the pre-signing revision was checked before the first signature.
+    ALREADY_SIGNED = "already-signed"
+    #: pikepdf.pdfa named no violation but could not judge some construct ("unsupported").
+    INDETERMINATE = "indeterminate"
+
+
 @dataclass(frozen=True)
 class SignResult:
     """What one signature produced. ``data`` is the signed file; ``sha256`` its digest."""
@@ -79,7 +93,7 @@ class SignResult:
     size: int
     field_name: str
     output: Path | None
-    pdfa_checked: bool
+    pdfa: PdfACheck
     data: bytes = field(repr=False, compare=False, default=b"")
 
     @cached_property
@@ -108,7 +122,6 @@ class SigningPolicy:
     officer_text: str = "Cán bộ số hóa: {name}\nThời gian số hóa: {time}"
     tsa_url: str = ""
     network_timeout: float = 10.0
-    validate_pdfa: bool = True
     #: Room for the CMS container: skips pyHanko's trial signature (an extra key operation).
     bytes_reserved: dict[SignatureLevel, int] = field(
         default_factory=lambda: {

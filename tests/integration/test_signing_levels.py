@@ -13,7 +13,7 @@ import pytest
 
 from core.domain import SignatureLevel, SignerRole
 from core.settings import Settings
-from signing import QRContent, SignatureRequest, sign_pdf, verify_pdf
+from signing import PdfACheck, QRContent, SignatureRequest, sign_pdf, verify_pdf
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +52,7 @@ def test_every_level_signs_and_verifies_as_that_level(
     assert result.level is level
     assert result.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
     assert result.size == out.stat().st_size
-    assert result.pdfa_checked, "the unsigned input must have been validated as PDF/A-2b"
+    assert result.pdfa is PdfACheck.VALIDATED, "the unsigned input must be validated as PDF/A-2b"
     assert out.read_bytes().startswith(pdfa_1page.read_bytes()), "signing must be incremental"
 
     report = verify_pdf(out, settings=signing_settings)
@@ -114,3 +114,32 @@ def test_unsigned_non_pdfa_input_is_refused(signing_settings: Settings, tmp_path
             SignatureRequest(level=SignatureLevel.B_B),
             settings=signing_settings,
         )
+
+
+def test_input_validated_when_written_is_not_validated_again(
+    signing_settings: Settings, pdfa_1page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``base_validated`` skips the per-object PDF/A walk; nothing else about signing changes."""
+    from signing import pades
+
+    calls: list[int] = []
+    real_check = pades._check_pdfa
+
+    def counting_check(data: bytes) -> PdfACheck:
+        calls.append(len(data))
+        return real_check(data)
+
+    monkeypatch.setattr(pades, "_check_pdfa", counting_check)
+    request = SignatureRequest(level=SignatureLevel.B_B, role=SignerRole.OFFICER)
+    first = sign_pdf(pdfa_1page, None, request, settings=signing_settings, base_validated=True)
+    assert first.pdfa is PdfACheck.VALIDATED_WHEN_WRITTEN
+    assert calls == []
+    second = sign_pdf(
+        first.data, None, SignatureRequest(level=SignatureLevel.B_B), settings=signing_settings
+    )
+    assert second.pdfa is PdfACheck.ALREADY_SIGNED
+    assert calls == [], "the pre-signing revision is not re-validated for a second signature"
+    unknown = sign_pdf(pdfa_1page, None, request, settings=signing_settings)
+    assert unknown.pdfa is PdfACheck.VALIDATED
+    assert calls == [pdfa_1page.stat().st_size]
+    assert verify_pdf(second.data, settings=signing_settings).verdict == "valid"
