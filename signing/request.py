@@ -85,7 +85,7 @@ class PdfACheck(StrEnum):
 
 @dataclass(frozen=True)
 class SignResult:
-    """What one signature produced. ``data`` is the signed file; ``sha256`` its digest."""
+    """What one signature produced: the signed file is ``base`` followed by ``update``."""
 
     level: SignatureLevel
     signer_subject: str
@@ -94,12 +94,22 @@ class SignResult:
     field_name: str
     output: Path | None
     pdfa: PdfACheck
-    data: bytes = field(repr=False, compare=False, default=b"")
+    #: The input file, unchanged (an incremental update never rewrites it).
+    base: bytes = field(repr=False, compare=False, default=b"")
+    #: The bytes the signature appended (signature dictionary, stamp, CMS, DSS, timestamp).
+    update: bytes = field(repr=False, compare=False, default=b"")
+
+    @cached_property
+    def data(self) -> bytes:
+        """The signed file (joined on first use: a copy of the whole file)."""
+        return self.base + self.update
 
     @cached_property
     def sha256(self) -> str:
         """SHA-256 of the signed file, computed on first use (20 MB cost ~15 ms to hash)."""
-        return hashlib.sha256(self.data).hexdigest()
+        digest = hashlib.sha256(self.base)
+        digest.update(self.update)
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)
