@@ -76,6 +76,7 @@ def sign_command(
                     "sha256": result.sha256,
                     "size": result.size,
                     "field": result.field_name,
+                    "pdfa": result.pdfa.value,
                     "development_pki": signer.is_development,
                 },
                 ensure_ascii=False,

@@ -33,7 +33,7 @@ from core.errors import (
     TimestampUnavailable,
 )
 from core.settings import Settings
-from signing.incremental import AppendOnlyPdf
+from signing.incremental import HASH_CHUNK, AppendOnlyPdf
 from signing.keys import Signer, load_signer
 from signing.request import (
     VN_TIME,
@@ -59,9 +59,6 @@ from signing.trust import net_session, signing_validation_context
 #: pyHanko's object model is only partly annotated; treat it as untyped here.
 generic: Any = _generic
 _LOOPS = threading.local()
-#: pyHanko hashes the byte ranges through a buffer of this size (its default, 4 KiB, means 5000
-#: reads for a 20 MB file; 256 KiB still fits the CPU's L2 cache).
-_HASH_CHUNK = 1 << 18
 
 
 def _run(coro: Any) -> Any:
@@ -271,7 +268,7 @@ def sign_pdf(
                 pdf_signer.async_sign_pdf(
                     writer,
                     in_place=True,
-                    chunk_size=_HASH_CHUNK,
+                    chunk_size=HASH_CHUNK,
                     bytes_reserved=_reserve(policy, level, signer),
                 ),
                 meta.validation_context,

@@ -53,6 +53,7 @@ def test_cli_signs_verifies_and_exports_root(pdfa_1page: Path, tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["level"] == "B-LTA" and result["development_pki"] is True
+    assert result["pdfa"] == "validated", "a file from outside is validated as PDF/A-2b first"
     assert (data_dir / "pki" / "certomancer.json").exists()  # persisted for the next run
 
     done = _sohoa("verify", str(signed), "--json", data_dir=data_dir)
