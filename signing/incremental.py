@@ -81,6 +81,9 @@ class AppendOnlyPdf:
         return pos
 
     def _refuse_write(self, data: Any) -> int:
+        if self._pos >= self._base_size:  # read up to the end of the original: append
+            self.seek(self._pos)
+            return self.write(data)
         raise io.UnsupportedOperation(
             f"write at {self._pos}: the original {self._base_size} bytes are read-only"
         )

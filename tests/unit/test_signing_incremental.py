@@ -15,13 +15,14 @@ from signing.incremental import AppendOnlyPdf
 BASE = bytes(range(256)) * 4  # 1 KiB of distinguishable bytes
 
 # One operation: ("seek", offset, whence) | ("read", size) | ("readinto", size) |
-# ("write", data, offset into the update region) | ("tell",)
+# ("write", data, offset into the update region) | ("write_here", data) | ("tell",)
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("seek"), st.integers(0, 1400), st.sampled_from([0, 2])),
         st.tuples(st.just("read"), st.integers(-1, 600)),
         st.tuples(st.just("readinto"), st.integers(0, 600)),
         st.tuples(st.just("write"), st.binary(min_size=0, max_size=80), st.integers(0, 200)),
+        st.tuples(st.just("write_here"), st.binary(min_size=1, max_size=40)),
         st.tuples(st.just("tell")),
     ),
     max_size=40,
@@ -49,6 +50,12 @@ def test_behaves_like_a_bytesio_holding_base_then_the_update(ops: list[tuple[Any
             ours.seek(position)
             model.seek(position)
             assert ours.write(data) == model.write(data)
+        elif op[0] == "write_here":  # no seek first: allowed only past the original
+            if model.tell() >= len(BASE):
+                assert ours.write(op[1]) == model.write(op[1])
+            else:
+                with pytest.raises(io.UnsupportedOperation):
+                    ours.write(op[1])
         assert ours.tell() == model.tell()
     assert ours.base + ours.update_bytes() == model.getvalue()
     assert ours.size == len(model.getvalue())
@@ -66,6 +73,15 @@ def test_the_original_bytes_cannot_be_overwritten() -> None:
         pdf.write(b"y")
     assert pdf.base is BASE, "the original is kept as given, never copied"
     assert pdf.update_bytes() == b"%%update"
+
+
+def test_reading_to_the_end_of_the_original_then_writing_appends() -> None:
+    pdf = AppendOnlyPdf(b"abc")
+    assert pdf.read(3) == b"abc"
+    assert pdf.write(b"d") == 1
+    assert pdf.tell() == 4
+    pdf.seek(0)
+    assert pdf.read() == b"abcd"
 
 
 def test_a_read_across_the_boundary_returns_both_parts() -> None:
