@@ -69,7 +69,8 @@ def steady(fn: Callable[[], object], n: int, rounds: int = 3) -> Timing:
 def make_big_pdfa(path: Path, pages: int = 100, bytes_per_page: int = 200_000) -> Path:
     """A ~20 MB PDF/A-2b: each page shows an incompressible grey image (like a scan)."""
     import pikepdf
-    import pikepdf.pdfa
+
+    from core import pdfa
 
     side = int(bytes_per_page**0.5)
     pdf = pikepdf.new()
@@ -87,7 +88,7 @@ def make_big_pdfa(path: Path, pages: int = 100, bytes_per_page: int = 200_000) -
         )
         page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
         page.obj.Contents = pdf.make_stream(b"q 500 0 0 500 47 171 cm /Im0 Do Q")
-    report = pikepdf.pdfa.save(pdf, path, "2b", compress_streams=False)
+    report = pdfa.save(pdf, path, "2b", compress_streams=False)
     assert report.passed, report
     return path
 

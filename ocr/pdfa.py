@@ -229,15 +229,17 @@ def write_pdfa(
 ) -> None:
     """Write ``pages`` to ``output`` as validated PDF/A-2b, atomically.
 
-    ``pikepdf.pdfa.save`` writes to a temporary file next to ``output``, validates the bytes
-    written and only then moves them into place: a failure leaves no file behind.
+    ``pikepdf.pdfa.save`` (through :func:`core.pdfa.save`) writes to a temporary file next to
+    ``output``, validates the bytes written and only then moves them into place: a failure
+    leaves no file behind.
 
     Raises:
         PDFAValidationFailed: The written file did not pass PDF/A-2b validation.
     """
     # pikepdf.pdfa takes ~0.5 s to import; digitize() warms it up while pages are recognised.
     from pikepdf.pdfa import PdfaError
-    from pikepdf.pdfa import save as pdfa_save
+
+    from core.pdfa import save as pdfa_save
 
     with ExitStack() as sources:
         pdf = sources.enter_context(

@@ -89,9 +89,9 @@ def _read_input(source: Path | bytes) -> bytes:
 
 def _check_pdfa(data: bytes) -> PdfACheck:
     """Validate the unsigned input as PDF/A-2b (pikepdf.pdfa); raise on any violation."""
-    import pikepdf.pdfa
+    from core import pdfa
 
-    report = pikepdf.pdfa.validate_written(io.BytesIO(data), "2b")
+    report = pdfa.validate(io.BytesIO(data), "2b")
     if report.passed:
         return PdfACheck.VALIDATED
     if report.violations:

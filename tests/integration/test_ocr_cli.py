@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from pikepdf.pdfa import validate_written
 
 from core.errors import TooLarge
+from core.pdfa import validate as validate_written
 from ocr import PageProgress, digitize
 from tests.fixtures.ocr import RESOURCES, ocr_settings
 

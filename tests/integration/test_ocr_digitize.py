@@ -13,9 +13,9 @@ from pathlib import Path
 import pikepdf
 import pytesseract
 import pytest
-from pikepdf.pdfa import validate_written
 from PIL import Image
 
+from core.pdfa import validate as validate_written
 from ocr.pdftext import page_text
 from tests.fixtures.ocr import RESOURCES, Digitized
 from tests.synthetic import cer

@@ -8,9 +8,9 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pikepdf.pdfa
 import pytest
 
+from core import pdfa
 from core.domain import SignatureLevel, SignerRole
 from core.settings import Settings
 from signing import QRContent, SignatureRequest, sign_pdf, verify_pdf
@@ -54,7 +54,7 @@ def test_digitized_copy_signed_twice_keeps_pdfa_base_revision(
     signed = final.read_bytes()
     base = pre_signing_revision(signed)
     assert base == digitized.read_bytes()
-    report = pikepdf.pdfa.validate_written(io.BytesIO(base), "2b")
+    report = pdfa.validate(io.BytesIO(base), "2b")
     assert report.passed, report.violations
     verdict = verify_pdf(final, settings=signing_settings)
     assert verdict.verdict == "valid", verdict.reason

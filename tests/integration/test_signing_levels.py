@@ -11,6 +11,7 @@ import pikepdf
 import pikepdf.pdfa
 import pytest
 
+from core import pdfa
 from core.domain import SignatureLevel, SignerRole
 from core.settings import Settings
 from signing import PdfACheck, QRContent, SignatureRequest, sign_pdf, verify_pdf
@@ -38,7 +39,7 @@ def pdfa_report_without_forms(signed: Path) -> pikepdf.pdfa.Report:
     out = io.BytesIO()
     pdf.save(out)
     out.seek(0)
-    return pikepdf.pdfa.validate_written(out, "2b")
+    return pdfa.validate(out, "2b")
 
 
 @pytest.mark.parametrize("level", list(SignatureLevel))

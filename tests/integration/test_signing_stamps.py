@@ -203,13 +203,14 @@ def test_corners_mean_what_the_reader_sees_on_a_rotated_page(
 ) -> None:
     """A landscape result stored as a portrait page with /Rotate 90."""
     import pikepdf
-    import pikepdf.pdfa
+
+    from core import pdfa
 
     source = tmp_path / "rotated.pdf"
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(595, 842))
     pdf.pages[0].obj.Rotate = 90
-    assert pikepdf.pdfa.save(pdf, source, "2b").passed
+    assert pdfa.save(pdf, source, "2b").passed
     settings = signing_settings.model_copy(update={"seal_image": seal_png})
     qr = QRContent("http://127.0.0.1:8000/v/r", "HS-R", "Kết quả", datetime(2025, 5, 6, 7, 8, 9))
     officer = tmp_path / "officer.pdf"
