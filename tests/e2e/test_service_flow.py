@@ -88,7 +88,7 @@ def test_reception_to_citizen_download_with_signatures_that_verify(
     assert body["signatures"][0]["level"] == "B-LTA"
     assert body["signatures"][0]["role"] == "agency"
 
-    citizen = httpx.Client(base_url=service.base_url, headers={"X-Access-Secret": secret})
+    citizen = service.client(headers={"X-Access-Secret": secret})
     public = citizen.get(f"/api/v1/public/dossiers/{code}")
     assert public.status_code == 200, public.text
     assert public.json()["status"] == "completed"  # its result is signed
@@ -195,7 +195,10 @@ def test_hot_folder_watch_mode_picks_up_scans_as_they_arrive(
         assert watcher.poll() is None  # still watching
     finally:
         watcher.send_signal(signal.SIGINT)
-        watcher.wait(timeout=30)
+        _, errors = watcher.communicate(timeout=30)  # also closes the stderr pipe
+    # Ctrl-C is how watching ends: the conventional 130, a one-line message, no traceback.
+    assert watcher.returncode == 130, errors.decode(errors="replace")
+    assert b"Traceback" not in errors
     documents = reception.get(f"/api/v1/dossiers/{code}").json()["documents"]
     assert len(documents) == 1
 
