@@ -85,8 +85,9 @@ def digitize(rt: Runtime, document_id: int) -> bool:
         if stored is not None:
             # A crashed attempt stored this stage's output before recording it: adopt it
             # rather than OCR again and store a second version.
-            rt.objects.download(bucket, key, output, stored.sha256)
+            rt.objects.download(bucket, key, output, stored.sha256)  # verified against it
             text, pages = stages.pdf_text(output)
+            digest = stored.sha256
         else:
             inputs = []
             for index, (okey, sha, name) in enumerate(originals):
@@ -96,8 +97,8 @@ def digitize(rt: Runtime, document_id: int) -> bool:
             text, pages = stages.run_ocr(
                 inputs, output, rt.settings, title, _progress_writer(rt, document_id)
             )
-            rt.objects.put_file(bucket, key, output, sha256=sha256_file(output))
-        digest = sha256_file(output)
+            digest = sha256_file(output)
+            rt.objects.put_file(bucket, key, output, sha256=digest)
     with rt.session() as session:
         document = get_document(session, document_id)
         records.mark_digitized(
@@ -155,8 +156,9 @@ def sign(rt: Runtime, document_id: int, role: SignerRole, level: SignatureLevel)
         stored = rt.objects.stat(bucket, key)
         if stored is not None and stored.sha256 not in known:
             # Signed and stored by a crashed attempt, never recorded: adopt it.
-            rt.objects.download(bucket, key, output, stored.sha256)
+            rt.objects.download(bucket, key, output, stored.sha256)  # verified against it
             signer_subject, signed_at = stages.last_signature(output, rt.settings)
+            digest = stored.sha256
         else:
             rt.objects.download(source[0], str(source[1]), source_path, source[2])
             signer_subject, signed_at = stages.run_sign(
@@ -168,10 +170,8 @@ def sign(rt: Runtime, document_id: int, role: SignerRole, level: SignatureLevel)
                 info,
                 written_by_ocr=from_ocr,
             )
-            rt.objects.put_file(
-                bucket, key, output, sha256=sha256_file(output), replace=stored is not None
-            )
-        digest = sha256_file(output)
+            digest = sha256_file(output)
+            rt.objects.put_file(bucket, key, output, sha256=digest, replace=stored is not None)
     with rt.session() as session:
         document = get_document(session, document_id)
         records.add_signature(
