@@ -22,8 +22,9 @@ from api.ratelimit import TokenBucket
 from api.routes import auth, documents, dossiers, health, public, verify
 from api.stage_metrics import StageStats
 from core.logging import configure_logging
-from core.pipeline import Runtime
 from core.settings import Settings, get_settings
+from pipeline import Runtime
+from pipeline.bootstrap import open_runtime
 
 API_PREFIX = "/api/v1"
 #: Room for the multipart framing and form fields around the files themselves.
@@ -37,7 +38,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if getattr(app.state, "runtime", None) is None:
-            app.state.runtime = Runtime.open(settings)
+            app.state.runtime = open_runtime(settings)
         app.state.download_audit = DownloadAudit(app.state.runtime)
         app.state.download_audit.start()
         try:

@@ -15,7 +15,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from core.runtime import Runtime
+from pipeline.context import Runtime
 from storage import audit
 
 log = logging.getLogger(__name__)

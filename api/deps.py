@@ -24,8 +24,8 @@ from api.schemas import DOSSIER_CODE_PATTERN, MAX_ID, SafeText
 from api.security import decode_token_expiry
 from core.domain import Role
 from core.errors import Forbidden, Unauthorized
-from core.pipeline import Runtime
 from core.settings import Settings
+from pipeline import Runtime
 from storage.models import User
 
 #: Path parameters, bounded so that no value reaches the database that it would refuse.

@@ -1,6 +1,6 @@
 """Prometheus metrics of the API process, and the middleware that counts requests.
 
-Pipeline stage run times are observed by ``core.pipeline`` in the worker process; the worker
+Pipeline stage run times are observed by ``pipeline`` in the worker process; the worker
 serves them itself (``sohoa worker --metrics-port``). The API's ``/metrics`` adds, read at scrape
 time, stage latencies, completions and failures from the database (``api.stage_metrics``), the
 queue depth and document counts per status.

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from api.schemas import DocumentOut, SignatureOut
 from api.views import document_body
 from core.errors import NotFound
-from core.runtime import Runtime
+from pipeline.context import Runtime
 from storage.codes import access_secret_matches
 from storage.models import Document, Dossier, Signature
 

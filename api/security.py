@@ -1,4 +1,4 @@
-"""Passwords (argon2 via pwdlib) and bearer tokens (HS256 JWT via pyjwt).
+"""Bearer tokens (HS256 JWT via pyjwt); passwords are ``pipeline.accounts``.
 
 The signing secret is ``SOHOA_JWT_SECRET``; when unset (embedded mode) one is generated once and
 kept in ``data_dir/jwt-secret`` (mode 0600) so that the API and CLI processes agree on it.
@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import jwt
-from pwdlib import PasswordHash
 
 from core.domain import Role
 from core.errors import Unauthorized
@@ -21,36 +20,6 @@ from core.settings import Settings
 
 ALGORITHM = "HS256"
 ISSUER = "sohoa"
-
-
-@lru_cache(maxsize=1)
-def _hasher() -> PasswordHash:
-    return PasswordHash.recommended()
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``."""
-    return _hasher().hash(password)
-
-
-def verify_password(password: str, hashed: str) -> bool:
-    """Whether ``password`` matches ``hashed`` (False for malformed hashes too)."""
-    try:
-        return bool(_hasher().verify(password, hashed))
-    except Exception:
-        return False
-
-
-# A hash to check against when the user does not exist, so that timing does not reveal names.
-_DUMMY_HASH: str | None = None
-
-
-def verify_dummy(password: str) -> None:
-    """Spend the time a real password check costs (unknown user names)."""
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = hash_password("not-a-user")
-    verify_password(password, _DUMMY_HASH)
 
 
 def jwt_secret(settings: Settings) -> str:
@@ -110,8 +79,5 @@ __all__ = [
     "create_token",
     "decode_token",
     "decode_token_expiry",
-    "hash_password",
     "jwt_secret",
-    "verify_dummy",
-    "verify_password",
 ]

@@ -36,7 +36,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from sqlalchemy import or_, select
 
-from core.runtime import Runtime
+from pipeline.context import Runtime
 from storage.models import AuditEntry
 
 #: Upper bounds (seconds) of the latency buckets: a signature takes seconds, a long scan with a

@@ -14,8 +14,8 @@ from fastapi import UploadFile
 
 from api.schemas import DocumentOut, DossierOut, ProblemBrief, SignatureOut
 from core.errors import TooLarge
-from core.pipeline import Upload
 from core.settings import Settings
+from pipeline import Upload
 from storage.keys import safe_name
 from storage.models import Document, Dossier
 
@@ -68,9 +68,7 @@ def dossier_out(dossier: Dossier) -> DossierOut:
 @contextmanager
 def spooled(files: list[UploadFile], settings: Settings) -> Iterator[list[Upload]]:
     """Copy uploads to a private work directory (removed afterwards) as pipeline inputs."""
-    work = settings.resolved_data_dir() / "work"
-    work.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="sohoa-upload-", dir=work) as tmp:
+    with tempfile.TemporaryDirectory(prefix="sohoa-upload-", dir=settings.work_dir()) as tmp:
         uploads: list[Upload] = []
         for index, upload in enumerate(files):
             # Control characters (NUL above all) have no place in a stored file name.

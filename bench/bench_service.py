@@ -97,7 +97,7 @@ class Stack:
         self.pki: Any = None
 
     def start(self) -> None:
-        from api.security import hash_password
+        from pipeline.accounts import hash_password
         from signing.devpki import dev_pki_for
         from storage import records
 

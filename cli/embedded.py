@@ -17,39 +17,33 @@ import subprocess
 import sys
 from typing import Any
 
+from cli.runfile import RUN_FILE
 from core.domain import Role
 from core.settings import Settings, settings_with
+from pipeline import Runtime, accounts, documents_stuck
+from pipeline.bootstrap import open_runtime
+from storage import records
 
 CREDENTIALS_FILE = "admin-credentials.txt"
 
 
-def ensure_first_admin(settings: Settings) -> tuple[str, str] | None:
+def ensure_first_admin(rt: Runtime) -> tuple[str, str] | None:
     """Create the first admin once (password kept in the data dir, mode 0600); returns it."""
-    from api.security import hash_password
-    from storage import audit, records
-    from storage.db import database_url, make_engine, session_factory
-
-    path = settings.resolved_data_dir() / CREDENTIALS_FILE
-    engine = make_engine(database_url(settings))
-    try:
-        with session_factory(engine)() as session:
-            if records.list_users(session):
-                if path.exists():
-                    name, _, password = path.read_text(encoding="utf-8").strip().partition(":")
-                    return name, password
-                return None
-            password = secrets.token_urlsafe(12)
-            records.create_user(
-                session, username="admin", password_hash=hash_password(password), role=Role.ADMIN
-            )
-            audit.append(session, actor="sohoa run", action="user.created", subject="admin")
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(f"admin:{password}\n")
-            session.commit()
-            return "admin", password
-    finally:
-        engine.dispose()
+    path = rt.settings.resolved_data_dir() / CREDENTIALS_FILE
+    with rt.session() as session:
+        if records.list_users(session):
+            if path.exists():
+                name, _, password = path.read_text(encoding="utf-8").strip().partition(":")
+                return name, password
+            return None
+        password = secrets.token_urlsafe(12)
+        accounts.create_user(
+            session, username="admin", password=password, role=Role.ADMIN, actor="sohoa run"
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"admin:{password}\n")
+    return "admin", password
 
 
 class _Stop(Exception):
@@ -123,21 +117,16 @@ class EmbeddedService:
         import uvicorn
 
         from api.app import create_app
-        from cli.service_cmd import RUN_FILE
-        from core import pipeline
-        from storage.db import database_url, make_engine, upgrade
 
         # uvicorn re-raises the signal that stopped it after restoring the previous handler;
         # SIGTERM's default would kill us before the finally below stops what we started.
         signal.signal(signal.SIGTERM, _raise_stop)
         try:
-            engine = make_engine(database_url(self.settings))
-            upgrade(engine)
-            engine.dispose()
             endpoint = self._start_s3()
             settings = settings_with(s3_endpoint=endpoint, data_dir=self.data_dir)
             self._start_pki()
-            credentials = ensure_first_admin(settings)
+            rt = open_runtime(settings, migrate=True)
+            credentials = ensure_first_admin(rt)
             env = {
                 **os.environ,
                 "SOHOA_S3_ENDPOINT": endpoint,
@@ -148,7 +137,6 @@ class EmbeddedService:
             url = f"http://{settings.api_host}:{self.port}"
             run_file.write_text(json.dumps({"s3_endpoint": endpoint, "api_url": url}))
             self._stack.append(lambda: run_file.unlink(missing_ok=True))
-            rt = pipeline.Runtime.open(settings)
             self._requeue(rt)
             print(f"sohoa is running: {url}/docs  (API {url}/api/v1)", flush=True)
             if credentials:
@@ -164,14 +152,14 @@ class EmbeddedService:
         finally:
             self.stop()
 
-    def _requeue(self, rt: Any) -> None:
+    def _requeue(self, rt: Runtime) -> None:
         """Queue again documents left unfinished by a previous run (this is the only worker)."""
-        from core.pipeline import documents_stuck
-        from core.stages import default_level
         from workers import tasks
 
         for document_id, stage, role, pages in documents_stuck(rt):
-            tasks.schedule_stage(document_id, stage, role, default_level(rt.settings), pages)
+            tasks.schedule_stage(
+                document_id, stage, role, rt.settings.default_signature_level, pages
+            )
 
     def stop(self) -> None:
         """Stop what was started, newest first; never raises."""

@@ -1,7 +1,7 @@
 """``sohoa ingest``: a scanner's drop folder becomes documents of a dossier, with a progress bar.
 
 Each file is one submitted document. A file is taken once its size has stopped changing (the
-scanner finished writing it), submitted through ``core.pipeline`` like an upload, queued for
+scanner finished writing it), submitted through ``pipeline`` like an upload, queued for
 the worker, then moved to ``FOLDER/.done`` (or ``FOLDER/.failed`` with a ``.error`` note).
 """
 
@@ -12,10 +12,11 @@ from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from core import pipeline
+import pipeline
 from core.domain import DocumentKind
 from core.errors import InputError
 from core.settings import Settings
+from pipeline.bootstrap import open_runtime
 
 _SETTLE_SECONDS = 1.0
 
@@ -40,7 +41,7 @@ def ingest_folder(
     done_dir, failed_dir = folder / ".done", folder / ".failed"
     done_dir.mkdir(exist_ok=True)
     failed_dir.mkdir(exist_ok=True)
-    rt = pipeline.Runtime.open(settings)
+    rt = open_runtime(settings)
     sizes: dict[Path, int] = {}
     submitted = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from cli.runfile import effective_settings
 from core.domain import Role
 from core.errors import ConfigurationError
-from core.settings import Settings, get_settings, settings_with
+from core.settings import get_settings
 
 users_app = typer.Typer(help="Staff accounts of the API.", no_args_is_help=True)
-RUN_FILE = "run.json"
-
-
-def effective_settings() -> Settings:
-    """The environment's settings; while ``sohoa run`` is up, its embedded S3 endpoint too."""
-    settings = get_settings()
-    if settings.s3_endpoint:
-        return settings
-    run_file = settings.data_dir.expanduser().resolve() / RUN_FILE
-    if run_file.exists():
-        info = json.loads(run_file.read_text(encoding="utf-8"))
-        return settings_with(s3_endpoint=info.get("s3_endpoint", ""))
-    return settings
 
 
 def serve(
@@ -96,25 +83,20 @@ def users_create(
     ] = False,
 ) -> None:
     """Create a staff account (the password is read from stdin, never from the command line)."""
-    from api.security import hash_password
-    from storage import audit, records
-    from storage.db import database_url, make_engine, session_factory, upgrade
+    from pipeline import accounts
+    from pipeline.bootstrap import open_runtime
 
     if not password_stdin:
         raise ConfigurationError("pass --password-stdin and the password on standard input")
     password = sys.stdin.readline().rstrip("\r\n")
     if len(password) < 8:
         raise ConfigurationError("the password must have at least 8 characters")
-    settings = get_settings()
-    engine = make_engine(database_url(settings))
-    upgrade(engine)
-    with session_factory(engine)() as session:
-        records.create_user(
-            session, username=name, password_hash=hash_password(password), role=role
-        )
-        audit.append(session, actor="cli", action="user.created", subject=name, detail=role.value)
-        session.commit()
-    engine.dispose()
+    rt = open_runtime(get_settings(), migrate=True)
+    try:
+        with rt.session() as session:
+            accounts.create_user(session, username=name, password=password, role=role, actor="cli")
+    finally:
+        rt.close()
     typer.echo(f"created {name} ({role.value})")
 
 
@@ -139,4 +121,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
 
 
-__all__ = ["RUN_FILE", "effective_settings", "register"]
+__all__ = ["register"]

@@ -48,7 +48,7 @@ def sign_command(
 
     _quiet_pyhanko()
     settings = get_settings()
-    chosen = level or SignatureLevel(settings.signature_level)
+    chosen = level or settings.default_signature_level
     if not source.is_file():
         raise InputError(f"cannot read {source}: no such file")
     signer = load_signer(settings, role)

@@ -52,3 +52,40 @@ class Role(StrEnum):
     RECEPTION = "reception"
     SIGNER = "signer"
     ADMIN = "admin"
+
+
+class Stage(StrEnum):
+    """The worker stages of a document: OCR into a PDF/A copy, then a signature."""
+
+    DIGITIZE = "digitize"
+    SIGN = "sign"
+
+
+class BucketRole(StrEnum):
+    """What each S3 bucket holds (the names themselves are settings)."""
+
+    ORIGINALS = "originals"  # the scans as uploaded (bản gốc), never overwritten
+    DOCUMENTS = "documents"  # the digitized PDF/A-2b copies before signing
+    RESULTS = "results"  # signed files, the ones citizens download
+
+
+class AuditAction(StrEnum):
+    """The fixed audit actions; staged ones (``document.failed.<stage>`` …) are built by
+    :func:`audit_action`."""
+
+    DOSSIER_CREATED = "dossier.created"
+    ORIGINAL_STORED = "original.stored"
+    DOCUMENT_DIGITIZED = "document.digitized"
+    DOCUMENT_SIGN_REQUESTED = "document.sign-requested"
+    DOCUMENT_DOWNLOADED = "document.downloaded"
+    USER_CREATED = "user.created"
+    # prefixes: the stage, role or kind follows after a dot
+    DOCUMENT = "document"
+    DOCUMENT_FAILED = "document.failed"
+    DOCUMENT_RETRY = "document.retry"
+    DOCUMENT_SIGNED = "document.signed"
+
+
+def audit_action(prefix: AuditAction, suffix: str) -> str:
+    """``document.failed.digitize``, ``document.signed.agency``, ``document.submitted`` …"""
+    return f"{prefix.value}.{suffix}"

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.domain import SignatureLevel
+
 MiB = 1024 * 1024
 
 
@@ -27,7 +29,6 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".sohoa")
     log_level: str = "INFO"
     log_json: bool = False
-    locale: Literal["vi", "en"] = "vi"
 
     # --- input limits (ocr, api) ---------------------------------------------------------
     max_upload_bytes: int = 200 * MiB
@@ -87,6 +88,9 @@ class Settings(BaseSettings):
     seal_image: Path | None = None
     #: Base URL printed in the verification QR code.
     public_base_url: str = "http://127.0.0.1:8000"
+    #: Path of a document's verification page under ``public_base_url`` (what the QR opens);
+    #: ``{document}`` is replaced by the document's verification reference.
+    verify_path: str = "/api/v1/verify/{document}"
     #: Key label of the scanning officer's key on the PKCS#11 token.
     officer_pkcs11_key_label: str | None = None
     #: PEM bundle of trusted roots for verification (the dev root is added in "dev" mode).
@@ -140,6 +144,22 @@ class Settings(BaseSettings):
         path = self.data_dir.expanduser().resolve()
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @property
+    def default_signature_level(self) -> SignatureLevel:
+        """The PAdES level used when a request names none."""
+        return SignatureLevel(self.signature_level)
+
+    def work_dir(self) -> Path:
+        """The private scratch folder for uploads and stages (under the data directory)."""
+        path = self.resolved_data_dir() / "work"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def verify_url(self, reference: str) -> str:
+        """The public verification URL of a document (printed in its QR code)."""
+        path = self.verify_path.format(document=reference)
+        return f"{self.public_base_url.rstrip('/')}/{path.lstrip('/')}"
 
     def resolved_ocr_jobs(self) -> int:
         """Tesseract processes to run: the configured number, or one per core."""

@@ -8,7 +8,6 @@ from ocr.digitize import (
     PageReport,
     check_input,
     digitize,
-    sha256_file,
 )
 from ocr.inputs import InputInfo
 
@@ -19,5 +18,4 @@ __all__ = [
     "PageReport",
     "check_input",
     "digitize",
-    "sha256_file",
 ]

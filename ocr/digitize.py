@@ -7,7 +7,6 @@ output is written next to its destination and renamed into place only once it va
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import threading
@@ -21,6 +20,7 @@ from typing import Any, Literal
 import pytesseract
 
 from core.errors import ConfigurationError, InputError
+from core.hashing import sha256_file
 from core.settings import Settings, get_settings
 from ocr.engine import OcrOptions, PageTask, process_page
 from ocr.inputs import ARCHIVE_MIN_DPI, InputInfo
@@ -88,15 +88,6 @@ class DigitizeReport:
         data = asdict(self)
         data["output"] = str(self.output)
         return data
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_input(path: Path, settings: Settings) -> InputInfo:

@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509
@@ -31,7 +30,6 @@ from certomancer.registry import (
     ArchLabel,
     CertLabel,
     CertomancerConfig,
-    KeyLabel,
     ServiceLabel,
 )
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -162,19 +160,6 @@ class DevPKI:
             cert=self.cert(label),
             chain=(self.cert(ISSUING_CA), self.root()),
         )
-
-    def signer(self, which: SignerRole | str) -> Any:
-        """A ready :class:`signing.keys.Signer` for ``agency``, ``officer`` or ``revoked``."""
-        from signing.keys import signer_from_pem
-
-        material = self.signer_material(which)
-        role = SignerRole.OFFICER if material.label == OFFICER else SignerRole.AGENCY
-        return signer_from_pem(
-            role, material.key_pem, material.cert, material.chain, source="dev", dev_pki=self
-        )
-
-    def private_key_info(self, label: str) -> Any:
-        return self._arch.key_set.get_private_key(KeyLabel(label))
 
     def crl(self, issuer_label: str = ISSUING_CA) -> asn1_crl.CertificateList:
         """The CRL the server would hand out now (for tests)."""

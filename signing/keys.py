@@ -24,6 +24,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from core.domain import SignerRole
 from core.errors import ConfigurationError, SigningError
 from core.settings import Settings
+from signing.devpki import DevPKI, dev_pki_for
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256,
@@ -313,10 +314,14 @@ def _load_uncached(settings: Settings, role: SignerRole) -> Signer:
             key_label,
             _secret(settings.pkcs11_pin),
         )
-    from signing.devpki import dev_pki_for
-
     pki = dev_pki_for(settings.resolved_data_dir(), agency_name=settings.agency_name)
-    material = pki.signer_material(role)
+    return dev_signer(pki, role)
+
+
+def dev_signer(pki: DevPKI, which: SignerRole | str) -> Signer:
+    """A ready signer for the development PKI's ``agency``, ``officer`` or ``revoked`` key."""
+    material = pki.signer_material(which)
+    role = SignerRole.OFFICER if material.label == SignerRole.OFFICER.value else SignerRole.AGENCY
     return signer_from_pem(
         role, material.key_pem, material.cert, material.chain, source="dev", dev_pki=pki
     )
@@ -350,6 +355,7 @@ def clear_signer_cache() -> None:
 __all__ = [
     "Signer",
     "clear_signer_cache",
+    "dev_signer",
     "load_pkcs11",
     "load_pkcs12",
     "load_signer",

@@ -3,7 +3,7 @@
 Broker: ``SOHOA_BROKER_URL`` when set (Redis in production and tests). Otherwise the embedded
 default is kombu's SQLAlchemy transport on a SQLite file under the data directory: it needs no
 server at all, which is what ``make run`` on a fresh machine wants. Results are not kept in a
-result backend: a document's status lives in the database, written by ``core.pipeline``.
+result backend: a document's status lives in the database, written by ``pipeline``.
 
 Delivery: ``acks_late`` (a message is acknowledged only after its task returned) with
 ``task_reject_on_worker_lost`` (a pool process killed mid-task gives the message back) and a

@@ -1,4 +1,4 @@
-"""Prometheus metrics of the worker: stage durations, failures, pages (``core.pipeline``).
+"""Prometheus metrics of the worker: stage durations, failures, pages (``pipeline``).
 
 Tasks run in prefork pool processes, so each process writes its samples to a shared directory
 (prometheus_client's multiprocess mode) and the main worker process serves them all.
@@ -15,7 +15,7 @@ def serve_metrics(port: int, *, host: str = "127.0.0.1") -> Path:
     """Serve the metrics of this worker and its pool processes on ``host:port``.
 
     Must run before ``prometheus_client`` is first imported (it picks its multiprocess value
-    class at import time), i.e. before ``core.pipeline`` is loaded and the pool forks.
+    class at import time), i.e. before ``pipeline`` is loaded and the pool forks.
     """
     directory = Path(tempfile.mkdtemp(prefix="sohoa-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)

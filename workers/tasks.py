@@ -1,4 +1,4 @@
-"""Celery tasks: thin shells over ``core.pipeline``, one per stage.
+"""Celery tasks: thin shells over ``pipeline``, one per stage.
 
 Transient faults (``ServiceUnavailable``: S3, TSA, OCSP, database) are retried with exponential
 backoff; anything else, or the last retry, leaves the document ``failed`` with its error, from
@@ -15,10 +15,11 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 
-from core import pipeline
-from core.domain import DocumentKind, SignatureLevel, SignerRole
+import pipeline
+from core.domain import SignatureLevel, SignerRole, Stage
 from core.errors import OCRFailed, ServiceUnavailable, SohoaError
 from core.settings import Settings, get_settings
+from pipeline.bootstrap import open_runtime
 from workers.celery_app import celery_app
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def runtime() -> pipeline.Runtime:
     """This process's runtime (opened on first use, after the fork)."""
     global _runtime
     if _runtime is None:
-        _runtime = pipeline.Runtime.open(get_settings())
+        _runtime = open_runtime(get_settings())
     return _runtime
 
 
@@ -55,7 +56,7 @@ def _backoff(retries: int) -> int:
     return int(min(300, 2 ** (retries + 1)))
 
 
-def _run(task: Task, document_id: int, stage: str, call: Any) -> bool:
+def _run(task: Task, document_id: int, stage: Stage, call: Any) -> bool:
     rt = runtime()
     try:
         return bool(call(rt))
@@ -79,15 +80,10 @@ def digitize_task(self: Task, document_id: int) -> bool:
     """OCR → PDF/A; a submitted document then goes on to the officer's signature."""
     done = _run(self, document_id, pipeline.DIGITIZE, lambda rt: pipeline.digitize(rt, document_id))
     rt = runtime()
-    with rt.sessions() as session:
-        document = pipeline.get_document(session, document_id)
-        follow = document.kind == DocumentKind.SUBMITTED and document.digitized_key is not None
-        pages = document.page_count
-        signed = any(s.role == SignerRole.OFFICER for s in document.signatures)
-    if follow and not signed:
-        schedule_sign(
-            document_id, SignerRole.OFFICER, SignatureLevel(rt.settings.signature_level), pages
-        )
+    follow = pipeline.follow_on(rt, document_id)
+    if follow is not None:
+        role, pages = follow
+        schedule_sign(document_id, role, rt.settings.default_signature_level, pages)
     return done
 
 
@@ -117,7 +113,7 @@ def schedule_sign(document_id: int, role: SignerRole, level: SignatureLevel, pag
 
 
 def schedule_stage(
-    document_id: int, stage: str, role: SignerRole | None, level: SignatureLevel, pages: int
+    document_id: int, stage: Stage, role: SignerRole | None, level: SignatureLevel, pages: int
 ) -> None:
     """Queue ``stage`` again (retry of a failed document)."""
     if stage == pipeline.DIGITIZE:

@@ -1,1 +1,1 @@
-"""One router per resource; each is a thin layer over ``core.pipeline`` and ``storage``."""
+"""One router per resource; each is a thin layer over ``pipeline`` and ``storage``."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from fastapi.responses import RedirectResponse
 
+import pipeline
 from api import reads
 from api.deps import AnyUser, DocumentId, RuntimeDep, SignerUser
 from api.schemas import Accepted, DocumentOut, SignRequestBody
-from core import pipeline, stages
-from core.domain import SignerRole
+from core.domain import BucketRole, SignerRole
 from core.errors import NotFound
 from workers import tasks
 
@@ -43,7 +43,7 @@ def retry_document(document_id: DocumentId, rt: RuntimeDep, user: AnyUser) -> Ac
     with rt.sessions() as session:
         document = pipeline.get_document(session, document_id)
         pages, current = document.page_count, document.status
-    level = stages.default_level(rt.settings)
+    level = rt.settings.default_signature_level
     tasks.schedule_stage(document_id, stage, role, level, pages)
     return Accepted(
         document_id=document_id, status=current, status_url=f"/api/v1/documents/{document_id}"
@@ -56,9 +56,9 @@ def download_document(document_id: DocumentId, rt: RuntimeDep, _user: AnyUser) -
     with rt.sessions() as session:
         document = pipeline.get_document(session, document_id)
         if document.signed_key:
-            bucket, key = rt.bucket(stages.RESULTS), document.signed_key
+            bucket, key = rt.bucket(BucketRole.RESULTS), document.signed_key
         elif document.digitized_key:
-            bucket, key = rt.bucket(stages.DOCUMENTS), document.digitized_key
+            bucket, key = rt.bucket(BucketRole.DOCUMENTS), document.digitized_key
         else:
             raise NotFound(f"document {document_id} has no PDF yet", detail_vi="Chưa có tệp PDF")
     url = rt.objects.presigned_get(bucket, key, filename=key.rsplit("/", 1)[-1])

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer, selectinload
 
+import pipeline
 from api.deps import (
     AnyUser,
     DossierCode,
@@ -28,7 +29,6 @@ from api.schemas import (
     DossierSummary,
 )
 from api.views import dossier_out, spooled
-from core import pipeline
 from core.domain import DocumentKind, DossierStatus
 from core.errors import NotFound
 from storage import records

@@ -53,7 +53,7 @@ def readyz(rt: RuntimeDep) -> JSONResponse:
         rt.objects.client.bucket_exists(rt.settings.bucket_results)
         checks["s3"] = "ok"
     except Exception as exc:
-        rt._objects = None  # re-open (and re-ensure buckets) once S3 is back
+        rt.reset_objects()  # re-open (and re-ensure buckets) once S3 is back
         checks["s3"] = f"error: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values())
     body = Health(status="ok" if ok else "unavailable", checks=checks)

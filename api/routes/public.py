@@ -16,10 +16,9 @@ from api import reads
 from api.auditbuffer import DownloadAudit
 from api.deps import DocumentId, DossierCode, PublicLimited, RuntimeDep, SessionDep
 from api.schemas import PublicDocument, PublicDossier
-from core import stages
-from core.domain import DocumentStatus
+from core.domain import BucketRole, DocumentStatus
 from core.errors import NotFound
-from core.runtime import Runtime
+from pipeline.context import Runtime
 from storage import audit, records
 from storage.models import Dossier
 
@@ -81,7 +80,7 @@ def public_download(
     found = reads.citizen_download(rt, document_id, secret)
     if found is None:
         raise _not_found()
-    bucket, key, sha = rt.bucket(stages.RESULTS), found.key, found.sha256
+    bucket, key, sha = rt.bucket(BucketRole.RESULTS), found.key, found.sha256
     filename = key.rsplit("/", 1)[-1]
     # Audited once the response is out (a failed presign or stream is no download), in batches
     # off the request path (api.auditbuffer): appending to the hash chain takes its head lock,

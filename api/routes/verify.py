@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 
+import pipeline
 from api.deps import DocumentId, PublicLimited, RuntimeDep, SessionDep
 from api.schemas import SignatureOut, StoredVerification, VerificationOut
 from api.views import spooled
-from core import pipeline, stages
+from core.hashing import sha256_file
+from pipeline import adapters
 
 router = APIRouter(prefix="/verify", tags=["verify"])
 
@@ -20,8 +22,8 @@ def verify_upload(
 ) -> VerificationOut:
     """Validate every signature of an uploaded PDF (trust, timestamps, later changes)."""
     with spooled([file], rt.settings) as uploads:
-        report = stages.verify_report(uploads[0].path, rt.settings)
-        digest = pipeline.sha256_file(uploads[0].path)
+        report = adapters.verify_report(uploads[0].path, rt.settings)
+        digest = sha256_file(uploads[0].path)
     return VerificationOut(
         verdict=report["verdict"],
         reason=report.get("reason"),

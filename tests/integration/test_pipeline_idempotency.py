@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from core import pipeline
+import pipeline
 from core.domain import DocumentStatus, SignatureLevel, SignerRole
-from core.runtime import Runtime
+from pipeline.context import Runtime
 from storage.models import AuditEntry, Document, Signature
 from tests.fixtures.service import submit_scans
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core import pdfa, pipeline
+import pipeline
+from core import pdfa
 from core.domain import SignatureLevel, SignerRole
-from core.runtime import Runtime
+from pipeline.context import Runtime
 from signing import PdfACheck, dev_pki_for, verify_pdf
 from storage.models import Document
 from tests.fixtures.service import submit_scans

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from core import pipeline
+import pipeline
 from core.domain import DocumentStatus
-from core.runtime import Runtime
+from pipeline.context import Runtime
 from storage import records
 from tests.fixtures.service import submit_scans
 

@@ -13,13 +13,13 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import Engine, func, select
 
+import pipeline
 from api.app import create_app
-from api.security import hash_password
-from core import pipeline
 from core.domain import DocumentKind, Role
 from core.errors import StorageUnavailable
-from core.runtime import Runtime
 from core.settings import settings_with
+from pipeline.accounts import hash_password
+from pipeline.context import Runtime
 from storage import records
 from storage.db import make_engine, session_factory, upgrade
 from storage.embedded import EmbeddedSeaweedFS

@@ -13,6 +13,7 @@ from PIL import Image
 from core.domain import SignatureLevel, SignerRole
 from core.settings import Settings
 from signing import DevPKI, QRContent, SignatureRequest, sign_pdf, verify_pdf
+from signing.keys import dev_signer
 
 pytestmark = pytest.mark.integration
 
@@ -183,7 +184,7 @@ def test_pdfsig_sees_the_revoked_signer(
     dev_pki: DevPKI, signing_settings: Settings, pdfa_1page: Path, nss_db: Path, tmp_path: Path
 ) -> None:
     """NSS asks OCSP by GET and rejects sub-second times: both quirks are handled by the dev PKI."""
-    signer = dev_pki.signer("revoked")
+    signer = dev_signer(dev_pki, "revoked")
     assert signer.is_development and "Revoked" in signer.subject
     out = tmp_path / "revoked.pdf"
     sign_pdf(

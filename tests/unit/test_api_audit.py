@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from api.auditbuffer import DownloadAudit
-from core.runtime import Runtime
 from core.settings import settings_with
+from pipeline.context import Runtime
 from storage import audit
 from storage.db import session_factory
 from storage.models import AuditEntry

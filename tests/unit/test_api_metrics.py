@@ -1,6 +1,6 @@
 """The API's ``/metrics`` shows pipeline stages recorded by workers in the shared database.
 
-In-process app on SQLite, no S3: the stage results are written the way ``core.pipeline`` writes
+In-process app on SQLite, no S3: the stage results are written the way ``pipeline`` writes
 them (its own ``fail``, ``retry_stage`` and the audit entries of ``digitize``/``sign``). The real
 worker's entries are checked end to end in tests/e2e/test_service_flow.py.
 """
@@ -15,13 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+import pipeline
 from api.app import create_app
 from api.stage_metrics import BUCKETS, StageStats
-from core import pipeline
 from core.domain import DocumentKind
 from core.errors import OCRFailed
-from core.runtime import Runtime
 from core.settings import settings_with
+from pipeline.context import Runtime
 from storage import audit, records
 from storage.documents import add_document, mark_digitized
 

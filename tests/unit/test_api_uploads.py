@@ -9,10 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from api.security import create_token, hash_password
+from api.security import create_token
 from core.domain import Role
-from core.runtime import Runtime
 from core.settings import settings_with
+from pipeline.accounts import hash_password
+from pipeline.context import Runtime
 from storage import records
 from storage.db import session_factory
 

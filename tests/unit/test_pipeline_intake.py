@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import Engine
 
-from core import pipeline
+import pipeline
 from core.domain import DocumentKind, DossierStatus
 from core.errors import Conflict, DuplicateDocument, TimestampUnavailable, UnsupportedFormat
-from core.runtime import Runtime
 from core.settings import settings_with
+from pipeline.context import Runtime
 from storage import records
 from storage.db import session_factory
 

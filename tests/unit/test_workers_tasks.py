@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from core import pipeline
+import pipeline
 from core.domain import DocumentKind, SignerRole
 from core.errors import SigningError, TimestampUnavailable
 from core.settings import settings_with

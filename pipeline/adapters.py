@@ -1,4 +1,4 @@
-"""The pipeline's adapters over ``ocr``, ``signing`` and ``storage.objects`` (owned by core).
+"""The pipeline's adapters over ``ocr``, ``signing`` and ``storage.objects`` .
 
 Each function here is the one place the pipeline touches another area's API, so a change in
 that API is a change in one small function. Nothing here knows about the database.
@@ -15,15 +15,12 @@ from typing import Any
 
 import pikepdf
 
-from core.domain import SignatureLevel, SignerRole
+from core.domain import BucketRole, SignatureLevel, SignerRole
 from core.errors import StorageUnavailable
 from core.settings import Settings
 from storage.objects import ObjectStore
 
 log = logging.getLogger(__name__)
-
-#: Bucket roles (resolved to names by the store).
-ORIGINALS, DOCUMENTS, RESULTS = "originals", "documents", "results"
 
 
 @dataclass(frozen=True)
@@ -48,9 +45,10 @@ def open_object_store(settings: Settings) -> ObjectStore:
     return store
 
 
-def bucket_name(store: ObjectStore, role: str) -> str:
-    names: str = getattr(store.buckets, role)
-    return names
+def bucket_name(store: ObjectStore, role: BucketRole) -> str:
+    """The configured name of the bucket with ``role``."""
+    name: str = getattr(store.buckets, role.value)
+    return name
 
 
 def check_input(path: Path, settings: Settings) -> int:
@@ -136,11 +134,6 @@ def last_signature(path: Path, settings: Settings) -> tuple[str, datetime | None
     return signatures[-1].signer_subject, signatures[-1].signing_time
 
 
-def default_level(settings: Settings) -> SignatureLevel:
-    """The configured PAdES level."""
-    return SignatureLevel(settings.signature_level)
-
-
 def verify_report(path: Path, settings: Settings) -> dict[str, Any]:
     """The verification report of a PDF as plain JSON-able data."""
     from signing.verify import verify_pdf
@@ -169,9 +162,6 @@ def plain_name(name: str) -> str:
 
 
 __all__ = [
-    "DOCUMENTS",
-    "ORIGINALS",
-    "RESULTS",
     "StampInfo",
     "check_input",
     "last_signature",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,10 +11,10 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, defer, joinedload, selectinload, sessionmaker
 
-from core import stages
+from core.domain import BucketRole
 from core.errors import NotFound
 from core.settings import Settings
-from storage.db import database_url, make_engine, session_factory
+from pipeline import adapters
 from storage.models import Document
 from storage.objects import ObjectStore
 
@@ -38,30 +37,21 @@ class Runtime:
     sessions: sessionmaker[Session]
     _objects: Any = field(default=None, repr=False)
 
-    @classmethod
-    def open(cls, settings: Settings, *, migrate: bool = False) -> Runtime:
-        """A runtime for ``settings``; ``migrate`` runs the database migrations first."""
-        url = database_url(settings)
-        # The API serves many concurrent reads; PostgreSQL gets a pool to match its threads.
-        pool = {} if url.startswith("sqlite") else {"pool_size": 20, "max_overflow": 20}
-        engine = make_engine(url, **pool)
-        if migrate:
-            from storage.db import upgrade
-
-            upgrade(engine)
-        return cls(settings=settings, engine=engine, sessions=session_factory(engine))
-
     @property
     def objects(self) -> ObjectStore:
         """The S3 object store, buckets ensured on first use."""
         if self._objects is None:
-            self._objects = stages.open_object_store(self.settings)
+            self._objects = adapters.open_object_store(self.settings)
         store: ObjectStore = self._objects
         return store
 
-    def bucket(self, role: str) -> str:
-        """Name of the bucket with ``role`` (``stages.ORIGINALS``, ``DOCUMENTS``, ``RESULTS``)."""
-        return stages.bucket_name(self.objects, role)
+    def bucket(self, role: BucketRole) -> str:
+        """Name of the bucket with ``role``."""
+        return adapters.bucket_name(self.objects, role)
+
+    def reset_objects(self) -> None:
+        """Forget the object store, so that the next use opens it (and its buckets) again."""
+        self._objects = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -76,14 +66,6 @@ class Runtime:
             except BaseException:
                 session.rollback()
                 raise
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def get_document(session: Session, document_id: int) -> Document:
@@ -106,4 +88,4 @@ def get_document(session: Session, document_id: int) -> Document:
     return document
 
 
-__all__ = ["Runtime", "Upload", "get_document", "sha256_file"]
+__all__ = ["Runtime", "Upload", "get_document"]

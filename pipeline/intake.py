@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
-from core import stages
-from core.domain import DocumentKind, DocumentStatus, DossierStatus, SignerRole
+from core.domain import (
+    AuditAction,
+    BucketRole,
+    DocumentKind,
+    DocumentStatus,
+    DossierStatus,
+    SignerRole,
+    audit_action,
+)
 from core.errors import Conflict, SohoaError
-from core.runtime import Runtime, Upload, get_document, sha256_file
+from core.hashing import sha256_file
+from pipeline import adapters
+from pipeline.context import Runtime, Upload, get_document
 from storage import audit, records
 from storage.keys import original_key
 from storage.models import Document, Dossier
 
 log = logging.getLogger(__name__)
-
-#: Stage names, as used by the worker tasks and ``retry``.
-DIGITIZE, SIGN = "digitize", "sign"
 
 
 def create_dossier(
@@ -46,7 +50,7 @@ def create_dossier(
         audit.append(
             session,
             actor=actor,
-            action="dossier.created",
+            action=AuditAction.DOSSIER_CREATED,
             subject=dossier.code,
             idempotency_key=f"dossier.created:{dossier.code}",
         )
@@ -77,7 +81,7 @@ def submit_document(
         raise Conflict("a document needs at least one file", detail_vi="Cần ít nhất một tệp")
     pages = 0
     for upload in uploads:
-        pages += stages.check_input(upload.path, rt.settings)
+        pages += adapters.check_input(upload.path, rt.settings)
     hashes = [sha256_file(u.path) for u in uploads]
     with rt.session() as session:
         dossier = records.get_dossier(session, dossier_code)
@@ -95,7 +99,7 @@ def submit_document(
     try:
         for upload, key, digest in zip(uploads, keys, hashes, strict=True):
             rt.objects.put_file(
-                rt.bucket(stages.ORIGINALS),
+                rt.bucket(BucketRole.ORIGINALS),
                 key,
                 upload.path,
                 sha256=digest,
@@ -122,7 +126,7 @@ def submit_document(
                 audit.append(
                     session,
                     actor=actor,
-                    action="original.stored",
+                    action=AuditAction.ORIGINAL_STORED,
                     subject=key,
                     object_sha256=digest,
                     idempotency_key=f"original.stored:{key}:{digest}",
@@ -130,7 +134,7 @@ def submit_document(
             audit.append(
                 session,
                 actor=actor,
-                action=f"document.{kind.value}",
+                action=audit_action(AuditAction.DOCUMENT, kind.value),
                 subject=f"{dossier_code}#{document.ordinal}",
                 idempotency_key=f"document.accepted:{document.id}",
             )
@@ -153,66 +157,21 @@ def request_signature(rt: Runtime, document_id: int, *, actor: str) -> Document:
             return document  # already signed by the agency: idempotent
         document.status = DocumentStatus.QUEUED
         audit.append(
-            session, actor=actor, action="document.sign-requested", subject=str(document.id)
+            session,
+            actor=actor,
+            action=AuditAction.DOCUMENT_SIGN_REQUESTED,
+            subject=str(document.id),
         )
     return document
-
-
-def next_stage(document: Document) -> tuple[str, SignerRole | None]:
-    """The stage a document needs next: digitize, or sign by the officer or the agency."""
-    if document.digitized_key is None:
-        return DIGITIZE, None
-    roles = {s.role for s in document.signatures}
-    if document.kind == DocumentKind.SUBMITTED and SignerRole.OFFICER not in roles:
-        return SIGN, SignerRole.OFFICER
-    return SIGN, SignerRole.AGENCY
-
-
-def retry_stage(rt: Runtime, document_id: int, *, actor: str) -> tuple[str, SignerRole | None]:
-    """Move a failed document back to ``queued``; returns the stage (and signer) to run again."""
-    with rt.session() as session:
-        document = get_document(session, document_id)
-        if document.status != DocumentStatus.FAILED:
-            raise Conflict(
-                f"document {document_id} has not failed ({document.status})",
-                detail_vi="Chỉ có thể thử lại tài liệu bị lỗi",
-            )
-        stage, role = next_stage(document)
-        document.status = DocumentStatus.QUEUED
-        audit.append(
-            session, actor=actor, action=f"document.retry.{stage}", subject=str(document.id)
-        )
-    return stage, role
 
 
 def _discard(rt: Runtime, keys: list[str]) -> None:
     """Remove originals stored by a request that then failed (best effort, logged)."""
     for key in keys:
         try:
-            rt.objects.delete(rt.bucket(stages.ORIGINALS), key, bypass_governance=True)
+            rt.objects.delete(rt.bucket(BucketRole.ORIGINALS), key, bypass_governance=True)
         except SohoaError as exc:
             log.warning("could not remove orphan original", extra={"key": key, "code": exc.code})
 
 
-def documents_stuck(rt: Runtime) -> list[tuple[int, str, SignerRole | None, int]]:
-    """Documents left queued/processing: (id, stage, signer, pages), to queue again when the
-    only worker of a deployment restarts."""
-    with rt.sessions() as session:
-        rows = session.scalars(
-            select(Document).where(
-                Document.status.in_([DocumentStatus.QUEUED, DocumentStatus.PROCESSING])
-            )
-        )
-        return [(d.id, *next_stage(d), d.page_count) for d in rows]
-
-
-__all__ = [
-    "DIGITIZE",
-    "SIGN",
-    "create_dossier",
-    "documents_stuck",
-    "next_stage",
-    "request_signature",
-    "retry_stage",
-    "submit_document",
-]
+__all__ = ["create_dossier", "request_signature", "submit_document"]
