@@ -115,6 +115,16 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     return current_revision(engine)
 
 
+def head_revision() -> str:
+    """The newest revision the migrations define (what :func:`upgrade` reaches)."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {heads}")
+    return str(heads[0])
+
+
 def current_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at (``None`` before the first upgrade)."""
     from alembic.runtime.migration import MigrationContext
@@ -128,6 +138,7 @@ __all__ = [
     "alembic_config",
     "current_revision",
     "database_url",
+    "head_revision",
     "make_engine",
     "session_factory",
     "upgrade",

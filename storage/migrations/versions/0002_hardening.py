@@ -1,4 +1,6 @@
-"""Hardening: object versions, verification tokens, account token versions, login attempts: (placeholder; filled in by the change that needs it).
+"""Hardening: object versions, verification tokens, account token versions, login attempts.
+
+Empty until the change that needs it fills it in.
 
 Revision ID: 0002
 Revises: 0001

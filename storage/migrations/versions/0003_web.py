@@ -1,4 +1,6 @@
-"""Web: declared pages, reuse of earlier documents, receipts: (placeholder; filled in by the change that needs it).
+"""Web: declared pages, reuse of earlier documents, receipts.
+
+Empty until the change that needs it fills it in.
 
 Revision ID: 0003
 Revises: 0002

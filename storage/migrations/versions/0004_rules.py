@@ -1,4 +1,6 @@
-"""2025 rules: agencies register, dossier agency and code form: (placeholder; filled in by the change that needs it).
+"""2025 rules: agencies register, dossier agency and code form.
+
+Empty until the change that needs it fills it in.
 
 Revision ID: 0004
 Revises: 0003

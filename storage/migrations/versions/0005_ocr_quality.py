@@ -1,4 +1,6 @@
-"""OCR quality: per-page confidence and rescan flags: (placeholder; filled in by the change that needs it).
+"""OCR quality: per-page confidence and rescan flags.
+
+Empty until the change that needs it fills it in.
 
 Revision ID: 0005
 Revises: 0004
