@@ -18,7 +18,6 @@ from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
-from pyhanko.sign._session_scope import run_and_release
 from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from core.domain import SignatureLevel, SignerRole
@@ -35,6 +34,7 @@ from core.errors import (
 from core.settings import Settings
 from signing.incremental import HASH_CHUNK, AppendOnlyPdf
 from signing.keys import Signer, load_signer
+from signing.pyhanko_compat import ensure_esic_extension, run_and_release
 from signing.request import (
     VN_TIME,
     Corner,
@@ -352,10 +352,8 @@ class _PdfA2Signer(signers.PdfSigner):
     """
 
     def register_extensions(self, pdf_out: Any, *, md_algorithm: str) -> None:
-        from pyhanko.sign.signers.pdf_signer import _ensure_esic_ext
-
         if self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES:
-            _ensure_esic_ext(pdf_out)
+            ensure_esic_extension(pdf_out)
 
 
 _POLICIES: dict[int, tuple[Settings, SigningPolicy]] = {}

@@ -46,6 +46,7 @@ from minio import Minio
 from core.errors import Conflict, IntegrityError, NotFound, StorageError
 from core.settings import MiB, Settings
 from storage.keys import safe_name
+from storage.minio_compat import execute
 from storage.s3client import (
     CHUNK,
     BucketNames,
@@ -367,7 +368,8 @@ class ObjectStore:
         with translate_errors("delete", bucket, key):
             if bypass_governance:
                 # minio-py has no bypass flag on remove_object; send the header ourselves.
-                self.client._execute(
+                execute(
+                    self.client,
                     "DELETE",
                     bucket,
                     key,

@@ -20,6 +20,7 @@ from minio import Minio
 from minio.datatypes import CompleteMultipartUploadResult
 
 from core.errors import IntegrityError
+from storage.minio_compat import execute
 
 _NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -68,9 +69,7 @@ def upload_single(
         raise IntegrityError(f"s3://{bucket}/{key}: stream ended after {len(data)} of {size} bytes")
     checksum = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
     put_headers: dict[str, Any] = {**headers, "x-amz-checksum-sha256": checksum}
-    response = client._execute(
-        "PUT", bucket, key, body=data, headers=put_headers, no_body_trace=True
-    )
+    response = execute(client, "PUT", bucket, key, body=data, headers=put_headers)
     version: str | None = response.headers.get("x-amz-version-id")
     return version
 
@@ -94,8 +93,8 @@ def upload_multipart(
         minio.error.S3Error / urllib3 errors: translated by the caller.
     """
     create_headers: dict[str, Any] = {**headers, "x-amz-checksum-algorithm": "SHA256"}
-    response = client._execute(
-        "POST", bucket, key, headers=create_headers, query_params={"uploads": ""}
+    response = execute(
+        client, "POST", bucket, key, headers=create_headers, query_params={"uploads": ""}
     )
     upload_id = ET.fromstring(response.data.decode()).findtext(f"{{{_NS}}}UploadId") or ""
     whole = hashlib.sha256()
@@ -113,14 +112,14 @@ def upload_multipart(
             length = len(data)
             whole.update(data)
             checksum = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
-            part = client._execute(
+            part = execute(
+                client,
                 "PUT",
                 bucket,
                 key,
                 body=data,
                 headers={"x-amz-checksum-sha256": checksum},
                 query_params={"partNumber": str(number), "uploadId": upload_id},
-                no_body_trace=True,
             )
             del data  # let the part go before reading the next one
             parts.append((number, part.headers.get("etag", "").replace('"', ""), checksum))
@@ -133,7 +132,8 @@ def upload_multipart(
                 detail_vi="Dữ liệu tải lên không khớp mã băm SHA-256",
             )
         body = _complete_body(parts)
-        done = client._execute(
+        done = execute(
+            client,
             "POST",
             bucket,
             key,
@@ -151,7 +151,7 @@ def upload_multipart(
         # The server may be why we are here; the original error is the one that matters, and
         # an abandoned upload is invisible to readers.
         with contextlib.suppress(Exception):
-            client._execute("DELETE", bucket, key, query_params={"uploadId": upload_id})
+            execute(client, "DELETE", bucket, key, query_params={"uploadId": upload_id})
         raise
 
 
