@@ -79,6 +79,10 @@ class AuditAction(StrEnum):
     DOCUMENT_SIGN_REQUESTED = "document.sign-requested"
     DOCUMENT_DOWNLOADED = "document.downloaded"
     USER_CREATED = "user.created"
+    USER_ROLE_CHANGED = "user.role-changed"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    USER_PASSWORD_RESET = "user.password-reset"
     # prefixes: the stage, role or kind follows after a dot
     DOCUMENT = "document"
     DOCUMENT_FAILED = "document.failed"

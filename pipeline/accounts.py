@@ -12,6 +12,7 @@ from pwdlib import PasswordHash
 from sqlalchemy.orm import Session
 
 from core.domain import AuditAction, Role
+from core.errors import NotFound
 from storage import audit, records
 from storage.models import User
 
@@ -63,4 +64,55 @@ def create_user(session: Session, *, username: str, password: str, role: Role, a
     return user
 
 
-__all__ = ["create_user", "hash_password", "verify_dummy", "verify_password"]
+def list_users(session: Session) -> list[User]:
+    """Every staff account, by user name."""
+    return records.list_users(session)
+
+
+def _user(session: Session, username: str) -> User:
+    user = records.get_user(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}", detail_vi="Không tìm thấy tài khoản")
+    return user
+
+
+def set_role(session: Session, *, username: str, role: Role, actor: str) -> User:
+    """Change a staff account's role (audited)."""
+    user = records.update_user(session, _user(session, username), role=role)
+    audit.append(
+        session,
+        actor=actor,
+        action=AuditAction.USER_ROLE_CHANGED,
+        subject=username,
+        detail=role.value,
+    )
+    return user
+
+
+def set_active(session: Session, *, username: str, active: bool, actor: str) -> User:
+    """Disable or enable a staff account (audited); a disabled account cannot log in."""
+    user = records.update_user(session, _user(session, username), active=active)
+    action = AuditAction.USER_ENABLED if active else AuditAction.USER_DISABLED
+    audit.append(session, actor=actor, action=action, subject=username)
+    return user
+
+
+def reset_password(session: Session, *, username: str, password: str, actor: str) -> User:
+    """Set a new password for a staff account (audited; the password itself is never logged)."""
+    user = records.update_user(
+        session, _user(session, username), password_hash=hash_password(password)
+    )
+    audit.append(session, actor=actor, action=AuditAction.USER_PASSWORD_RESET, subject=username)
+    return user
+
+
+__all__ = [
+    "create_user",
+    "hash_password",
+    "list_users",
+    "reset_password",
+    "set_active",
+    "set_role",
+    "verify_dummy",
+    "verify_password",
+]

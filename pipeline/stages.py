@@ -39,6 +39,7 @@ from core.hashing import sha256_file
 from pipeline import adapters
 from pipeline.context import Runtime, get_document
 from pipeline.lifecycle import DIGITIZE, SIGN
+from pipeline.verification import reference_of
 from storage import audit, records
 from storage.keys import document_key
 from storage.models import Document
@@ -174,7 +175,7 @@ def sign(rt: Runtime, document_id: int, role: SignerRole, level: SignatureLevel)
             dossier_code=dossier_code,
             document_id=document.id,
             document_name=document.type_name,
-            verify_url=rt.settings.verify_url(str(document.id)),
+            verify_url=rt.settings.verify_url(reference_of(document)),
         )
     key = document_key(dossier_code, ordinal)
 
