@@ -15,7 +15,6 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.auditbuffer import DownloadAudit
-from api.deps import TokenCache
 from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.ratelimit import TokenBucket
@@ -25,6 +24,7 @@ from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from pipeline import Runtime
 from pipeline.bootstrap import open_runtime
+from pipeline.tokens import TokenCache
 
 API_PREFIX = "/api/v1"
 #: Room for the multipart framing and form fields around the files themselves.

@@ -7,26 +7,21 @@ raise ``Forbidden`` (403) for an authenticated user with the wrong role and ``Un
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Form, Path, Query, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.ratelimit import TokenBucket
 from api.schemas import DOSSIER_CODE_PATTERN, MAX_ID, SafeText
-from api.security import decode_token_expiry
 from core.domain import Role
 from core.errors import Forbidden, Unauthorized
 from core.settings import Settings
 from pipeline import Runtime
-from storage.models import User
+from pipeline.tokens import CurrentUser, TokenCache, cached_user, load_user
 
 #: Path parameters, bounded so that no value reaches the database that it would refuse.
 DocumentId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -71,76 +66,6 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-@dataclass(frozen=True)
-class CurrentUser:
-    """The authenticated staff member."""
-
-    id: int
-    username: str
-    role: Role
-
-
-#: Seconds a looked-up user is trusted before the database is asked again (so a busy API does
-#: not pay a query per request, while a deactivation or demotion takes effect within seconds).
-USER_CACHE_SECONDS = 5.0
-_user_cache: dict[str, tuple[float, CurrentUser | None]] = {}
-_user_cache_lock = threading.Lock()
-
-
-def _load_user(runtime: Runtime, username: str) -> CurrentUser | None:
-    now = time.monotonic()
-    with _user_cache_lock:
-        cached = _user_cache.get(username)
-    if cached is not None and now - cached[0] < USER_CACHE_SECONDS:
-        return cached[1]
-    # A short session of its own: on SQLite every transaction holds the write lock, so a
-    # session kept open for the whole request would block the route's own writes.
-    with runtime.sessions() as session:
-        user = session.scalar(select(User).where(User.username == username))
-    found = (
-        CurrentUser(id=user.id, username=user.username, role=Role(user.role))
-        if user is not None and user.active
-        else None
-    )
-    with _user_cache_lock:
-        if len(_user_cache) > 10_000:
-            _user_cache.clear()
-        _user_cache[username] = (now, found)
-    return found
-
-
-class TokenCache:
-    """Verified tokens of one app: token → (user name, expiry as a Unix time).
-
-    A token's signature and claims cannot change, so checking them once per process is
-    enough; the expiry is still honoured. One cache per app, so apps with different signing
-    secrets (tests) never accept each other's tokens.
-    """
-
-    def __init__(self, max_tokens: int = 10_000) -> None:
-        self.max_tokens = max_tokens
-        self._tokens: dict[str, tuple[str, float]] = {}
-
-    def username(self, settings: Settings, token: str) -> str:
-        """The user name of a valid ``token``; ``Unauthorized`` otherwise."""
-        cached = self._tokens.get(token)
-        if cached is not None and time.time() < cached[1]:
-            return cached[0]
-        username, _role, expires = decode_token_expiry(settings, token)
-        if len(self._tokens) >= self.max_tokens:
-            self._tokens.clear()
-        self._tokens[token] = (username, expires)
-        return username
-
-
-def _cached_user(username: str) -> tuple[bool, CurrentUser | None]:
-    with _user_cache_lock:
-        cached = _user_cache.get(username)
-    if cached is not None and time.monotonic() - cached[0] < USER_CACHE_SECONDS:
-        return True, cached[1]
-    return False, None
-
-
 async def get_current_user(
     request: Request,
     runtime: RuntimeDep,
@@ -153,9 +78,9 @@ async def get_current_user(
     username = tokens.username(runtime.settings, token)
     # The role comes from the database, not the token, so a demotion takes effect quickly;
     # the database is asked (in the thread pool) only when the cached answer is stale.
-    hit, user = _cached_user(username)
+    hit, user = cached_user(username)
     if not hit:
-        user = await run_in_threadpool(_load_user, runtime, username)
+        user = await run_in_threadpool(load_user, runtime, username)
     if user is None:
         raise Unauthorized("Unknown or deactivated user.", detail_vi="Tài khoản không hợp lệ.")
     return user

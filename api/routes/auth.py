@@ -9,10 +9,10 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import AnyUser, SessionDep, SettingsDep
 from api.schemas import Me, Token
-from api.security import create_token
 from core.domain import Role
 from core.errors import Unauthorized
 from pipeline.accounts import verify_dummy, verify_password
+from pipeline.tokens import create_token
 from storage import records
 
 router = APIRouter(prefix="/auth", tags=["auth"])

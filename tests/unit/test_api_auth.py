@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from api.security import create_token, decode_token
 from core.domain import Role
 from core.errors import Unauthorized
 from core.settings import settings_with
 from pipeline.accounts import hash_password
 from pipeline.context import Runtime
+from pipeline.tokens import create_token, decode_token
 from storage import records
 from storage.db import session_factory
 

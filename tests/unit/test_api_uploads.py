@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from api.security import create_token
 from core.domain import Role
 from core.settings import settings_with
 from pipeline.accounts import hash_password
 from pipeline.context import Runtime
+from pipeline.tokens import create_token
 from storage import records
 from storage.db import session_factory
 
