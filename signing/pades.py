@@ -33,6 +33,7 @@ from core.errors import (
 )
 from core.settings import Settings
 from signing.incremental import HASH_CHUNK, AppendOnlyPdf
+from signing.job import Layout, SigningJob
 from signing.keys import Signer, load_signer
 from signing.pyhanko_compat import ensure_esic_extension, run_and_release
 from signing.request import (
@@ -45,15 +46,7 @@ from signing.request import (
     SignResult,
     format_vn_time,
 )
-from signing.stamps import (
-    NoStamp,
-    PageView,
-    StampStyle,
-    draw_qr,
-    has_qr,
-    stamp_box,
-    stamp_text,
-)
+from signing.stamps import NoStamp, lay_out
 from signing.trust import net_session, signing_validation_context
 
 #: pyHanko's object model is only partly annotated; treat it as untyped here.
@@ -147,6 +140,10 @@ def sign_pdf(
 ) -> SignResult:
     """Sign ``source`` as ``request`` says and write ``output`` (an incremental update).
 
+    The steps, as pyHanko separates its signing phases: :func:`prepare` (read and check),
+    :func:`signing.stamps.lay_out` (QR and stamp geometry), :func:`sign` (pyHanko signs,
+    timestamps, embeds validation data), :func:`write`.
+
     Args:
         source: The PDF (path or bytes). Unsigned input must be PDF/A-2b; it is validated.
         output: Where to write the signed PDF (atomically); ``None`` keeps it in the result.
@@ -169,8 +166,37 @@ def sign_pdf(
         PDFAValidationFailed: the unsigned input is not PDF/A-2b.
         SigningError, ConfigurationError: key, certificate or configuration problems.
     """
+    job = prepare(
+        source,
+        request,
+        settings=settings,
+        signer=signer,
+        policy=policy,
+        base_validated=base_validated,
+    )
+    layout = lay_out(job)
+    update = sign(job, layout)
+    return write(job, update, output)
+
+
+def prepare(
+    source: Path | bytes,
+    request: SignatureRequest,
+    *,
+    settings: Settings,
+    signer: Signer | None = None,
+    policy: SigningPolicy | None = None,
+    base_validated: bool = False,
+) -> SigningJob:
+    """Step 1: read and check the input, the configuration and the signer; fix the time.
+
+    Raises before any signing work: unreadable, encrypted or non-PDF/A-2b input, a missing
+    font/seal, a level that needs a TSA with none configured.
+    """
     policy = policy or _policy_for(settings)
     signer = signer or load_signer(settings, request.role)
+    # The signer's certificate is checked here, before anything is signed
+    # (Decree 23/2025/NĐ-CP; Circular 15/2025/TT-BKHCN Art. 5(1)): signing.precheck.
     data = _read_input(source)
     level = SignatureLevel(request.level)
     # Signed in place: the update is appended after the original bytes, which are read where
@@ -200,65 +226,49 @@ def sign_pdf(
         tsa_url = tsa_url or signer.dev_pki.tsa_url
     if needs_ts and not tsa_url:
         raise ConfigurationError(f"{level.value} needs a time-stamping authority (SOHOA_TSA_URL)")
+    return SigningJob(
+        request=request,
+        settings=settings,
+        policy=policy,
+        signer=signer,
+        level=level,
+        data=data,
+        document=document,
+        writer=writer,
+        already_signed=already_signed,
+        pdfa=pdfa,
+        needs_timestamp=needs_ts,
+        tsa_url=tsa_url,
+        now=datetime.now(UTC).replace(microsecond=0),
+        field_name=request.field_name or f"Sig{already_signed + 1}-{request.role.value}",
+    )
 
-    now = datetime.now(UTC).replace(microsecond=0)
-    field_name = request.field_name or f"Sig{already_signed + 1}-{request.role.value}"
-    qr_in_stamp: str | None = None
-    if request.qr is not None and not (already_signed and has_qr(writer)):
-        if not already_signed:
-            draw_qr(writer, request.qr, request.qr_corner or policy.qr_corner, policy)
-        elif request.visible:
-            # Page content may not change once signed: the QR joins this signature's stamp.
-            qr_in_stamp = request.qr.payload()
-        else:
-            raise SigningError("a QR code on an already signed document needs a visible signature")
 
-    field_spec = None
-    stamp_style: Any = None
-    if request.visible:
-        view = PageView.of(writer.find_page_for_modification(0)[0].get_object())
-        default_corner = (
-            policy.officer_corner if request.role is SignerRole.OFFICER else policy.agency_corner
-        )
-        width = policy.stamp_width + (policy.stamp_height if qr_in_stamp else 0)
-        height = policy.stamp_height
-        rect = stamp_box(
-            request.stamp_corner or default_corner, view.box, width, height, policy.margin
-        )
-        field_spec = fields.SigFieldSpec(field_name, on_page=0, box=view.user_rect(rect))
-        stamp_style = StampStyle(
-            policy,
-            stamp_text(request, policy, signer, now),
-            with_seal=request.role is SignerRole.AGENCY,
-            qr_payload=qr_in_stamp,
-            size=(width, height),
-            matrix=view.form_matrix(width, height),
-        )
-    else:
-        field_spec = fields.SigFieldSpec(field_name)
-
+def sign(job: SigningJob, layout: Layout) -> bytes:
+    """Step 3: let pyHanko fill the field, timestamp and embed validation data; the update."""
+    request, policy, level, signer = job.request, job.policy, job.level, job.signer
     long_term = level in (SignatureLevel.B_LT, SignatureLevel.B_LTA)
     meta = signers.PdfSignatureMetadata(
-        field_name=field_name,
+        field_name=job.field_name,
         md_algorithm=policy.md_algorithm,
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=request.reason,
         location=request.location,
         embed_validation_info=long_term,
         use_pades_lta=level is SignatureLevel.B_LTA,
-        validation_context=signing_validation_context(settings, signer) if long_term else None,
+        validation_context=signing_validation_context(job.settings, signer) if long_term else None,
     )
-    _align_producers(writer)
+    _align_producers(job.writer)
     tsa_session = net_session()
     pdf_signer_cls: Any = _PdfA2Signer
     pdf_signer = pdf_signer_cls(
         meta,
         signer.pyhanko_signer,
-        timestamper=_timestamper(tsa_url, policy.network_timeout, tsa_session)
-        if needs_ts
+        timestamper=_timestamper(job.tsa_url, policy.network_timeout, tsa_session)
+        if job.needs_timestamp
         else None,
-        stamp_style=stamp_style or NoStamp(),
-        new_field_spec=field_spec,
+        stamp_style=layout.stamp_style or NoStamp(),
+        new_field_spec=layout.field_spec,
     )
     try:
         # run_and_release closes the HTTP sessions the validation context opened (its fetched
@@ -266,7 +276,7 @@ def sign_pdf(
         _run(
             run_and_release(
                 pdf_signer.async_sign_pdf(
-                    writer,
+                    job.writer,
                     in_place=True,
                     chunk_size=HASH_CHUNK,
                     bytes_reserved=_reserve(policy, level, signer),
@@ -280,7 +290,13 @@ def sign_pdf(
         raise _classify(exc, level) from exc
     finally:
         _run(tsa_session.close())
-    update = document.update_bytes()
+    update: bytes = job.document.update_bytes()
+    return update
+
+
+def write(job: SigningJob, update: bytes, output: Path | None) -> SignResult:
+    """Step 4: write original + update atomically to ``output`` (if any); the result."""
+    data = job.data
     if output is not None:
         tmp = output.with_name(output.name + ".part")
         try:
@@ -291,13 +307,13 @@ def sign_pdf(
         except OSError as exc:
             raise SigningError(f"cannot write {output}: {exc.strerror}") from exc
     return SignResult(
-        level=level,
-        signer_subject=signer.subject,
-        signing_time=now,
+        level=job.level,
+        signer_subject=job.signer.subject,
+        signing_time=job.now,
         size=len(data) + len(update),
-        field_name=field_name,
+        field_name=job.field_name,
         output=output,
-        pdfa=pdfa,
+        pdfa=job.pdfa,
         base=data,
         update=update,
     )

@@ -14,9 +14,12 @@ from typing import Any
 
 from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.generic import pdf_name
+from pyhanko.sign import fields
 
 from core.domain import SignerRole
+from core.errors import SigningError
 from signing import appearance
+from signing.job import Layout, SigningJob
 from signing.keys import Signer
 from signing.request import Corner, QRContent, SignatureRequest, SigningPolicy, format_vn_time
 
@@ -244,6 +247,40 @@ def has_qr(writer: Any) -> bool:
         if isinstance(obj, generic.StreamObject) and obj.data.startswith(b"\nQ\n" + QR_MARK):
             return True
     return False
+
+
+def lay_out(job: SigningJob) -> Layout:
+    """Step 2: draw the QR code (first signature) and place the visible stamp on page 1."""
+    request, policy, writer = job.request, job.policy, job.writer
+    qr_in_stamp: str | None = None
+    if request.qr is not None and not (job.already_signed and has_qr(writer)):
+        if not job.already_signed:
+            draw_qr(writer, request.qr, request.qr_corner or policy.qr_corner, policy)
+        elif request.visible:
+            # Page content may not change once signed: the QR joins this signature's stamp.
+            qr_in_stamp = request.qr.payload()
+        else:
+            raise SigningError("a QR code on an already signed document needs a visible signature")
+
+    if not request.visible:
+        return Layout(fields.SigFieldSpec(job.field_name), None)
+    view = PageView.of(writer.find_page_for_modification(0)[0].get_object())
+    default_corner = (
+        policy.officer_corner if request.role is SignerRole.OFFICER else policy.agency_corner
+    )
+    width = policy.stamp_width + (policy.stamp_height if qr_in_stamp else 0)
+    height = policy.stamp_height
+    rect = stamp_box(request.stamp_corner or default_corner, view.box, width, height, policy.margin)
+    field_spec = fields.SigFieldSpec(job.field_name, on_page=0, box=view.user_rect(rect))
+    stamp_style = StampStyle(
+        policy,
+        stamp_text(request, policy, job.signer, job.now),
+        with_seal=request.role is SignerRole.AGENCY,
+        qr_payload=qr_in_stamp,
+        size=(width, height),
+        matrix=view.form_matrix(width, height),
+    )
+    return Layout(field_spec, stamp_style)
 
 
 class NoStamp:
