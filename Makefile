@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml requirements.lock
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff format .

@@ -1,0 +1,1 @@
+"""Pages for people: reception, back office, citizens and leaders (same app, same pipeline)."""
