@@ -17,6 +17,27 @@ pytest_plugins = [
 
 RESOURCES = Path(__file__).parent / "resources"
 
+#: Markers every test in a folder carries (so no test file has to remember them).
+_FOLDER_MARKERS: dict[str, tuple[str, ...]] = {
+    "unit": ("unit",),
+    "integration": ("integration",),
+    "e2e": ("e2e", "integration"),
+    "browser": ("browser", "e2e", "integration"),
+    "fuzz": ("fuzz",),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the folder it lives in: ``tests/<folder>/...``."""
+    tests = Path(__file__).parent
+    for item in items:
+        try:
+            folder = item.path.relative_to(tests).parts[0]
+        except (ValueError, IndexError):
+            continue
+        for name in _FOLDER_MARKERS.get(folder, ()):
+            item.add_marker(name)
+
 
 @pytest.fixture(scope="session")
 def resources() -> Path:

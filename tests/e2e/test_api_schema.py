@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.fixtures.service import ServiceProcesses
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def test_generated_requests_never_get_a_server_error(service: ServiceProcesses) -> None:

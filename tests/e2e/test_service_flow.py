@@ -17,7 +17,7 @@ import pytest
 from tests.fixtures.service import ROOT, ServiceProcesses
 from tests.synthetic import render_page
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def _scan_jpeg(seed: int, lines: int = 8) -> bytes:

@@ -7,14 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from core.errors import TooLarge
 from core.pdfa import validate as validate_written
 from ocr import PageProgress, digitize
 from tests.fixtures.ocr import RESOURCES, ocr_settings
-
-pytestmark = [pytest.mark.integration]
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

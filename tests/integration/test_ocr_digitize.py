@@ -20,8 +20,6 @@ from ocr.pdftext import page_text
 from tests.fixtures.ocr import RESOURCES, Digitized
 from tests.synthetic import cer
 
-pytestmark = [pytest.mark.integration]
-
 
 def pdftotext_pages(path: Path) -> list[str]:
     """Text of every page as poppler extracts it (what a search index will see)."""

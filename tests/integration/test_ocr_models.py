@@ -13,7 +13,7 @@ from ocr.models import install_best_models
 from tests.fixtures.ocr import RESOURCES, ocr_settings
 from tests.synthetic import cer, render_page
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pipeline.context import Runtime
 from storage.models import AuditEntry, Document, Signature
 from tests.fixtures.service import submit_scans
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def _versions(rt: Runtime, bucket: str, key: str) -> int:

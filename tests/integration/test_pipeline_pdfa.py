@@ -15,7 +15,7 @@ from signing import PdfACheck, dev_pki_for, verify_pdf
 from storage.models import Document
 from tests.fixtures.service import submit_scans
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def test_signatures_reuse_the_validation_done_when_ocr_wrote_the_file(

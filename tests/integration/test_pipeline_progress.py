@@ -13,7 +13,7 @@ from pipeline.context import Runtime
 from storage import records
 from tests.fixtures.service import submit_scans
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def test_digitizing_writes_each_page_done_before_the_document_is_digitized(

@@ -27,8 +27,6 @@ from storage.models import Document, OriginalFile
 from storage.objects import ObjectStore
 from tests.synthetic import render_page
 
-pytestmark = [pytest.mark.integration]
-
 
 @pytest.fixture
 def outage(tmp_path: Path) -> Iterator[tuple[Runtime, EmbeddedSeaweedFS, Engine]]:

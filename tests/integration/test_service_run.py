@@ -16,7 +16,7 @@ import pytest
 from tests.fixtures.net import free_port, wait_for
 from tests.synthetic import render_page
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 
 

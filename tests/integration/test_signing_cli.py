@@ -7,12 +7,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from core.settings import get_settings
-
-pytestmark = pytest.mark.integration
 
 
 @dataclass

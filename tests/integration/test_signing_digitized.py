@@ -15,7 +15,7 @@ from core.domain import SignatureLevel, SignerRole
 from core.settings import Settings
 from signing import QRContent, SignatureRequest, sign_pdf, verify_pdf
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def pre_signing_revision(signed: bytes) -> bytes:

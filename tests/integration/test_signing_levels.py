@@ -16,8 +16,6 @@ from core.domain import SignatureLevel, SignerRole
 from core.settings import Settings
 from signing import PdfACheck, QRContent, SignatureRequest, sign_pdf, verify_pdf
 
-pytestmark = pytest.mark.integration
-
 
 def pdfa_report_without_forms(signed: Path) -> pikepdf.pdfa.Report:
     """PDF/A-2b check of everything we add, with the form layer pikepdf cannot judge removed.

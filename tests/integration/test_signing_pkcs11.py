@@ -14,8 +14,6 @@ from signing import DevPKI, SignatureRequest, load_signer, sign_pdf, verify_pdf
 from signing.keys import clear_signer_cache, load_pkcs11
 from tests.fixtures.pki import SoftHSMToken
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture()
 def token_settings(softhsm_token: SoftHSMToken, pki_data_dir: Path, dev_pki: DevPKI) -> Settings:

@@ -15,8 +15,6 @@ from core.settings import Settings
 from signing import DevPKI, QRContent, SignatureRequest, sign_pdf, verify_pdf
 from signing.keys import dev_signer
 
-pytestmark = pytest.mark.integration
-
 OFFICER = "Nguyễn Thị Hồng Nhung"
 
 

@@ -17,7 +17,6 @@ from core.settings import Settings
 from signing import DevPKI, SignatureRequest, sign_pdf, verify_pdf
 from signing.keys import signer_from_pem
 
-pytestmark = pytest.mark.integration
 generic: Any = _generic
 
 

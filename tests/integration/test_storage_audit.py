@@ -15,8 +15,6 @@ from storage import audit
 from storage.db import session_factory
 from storage.models import AuditEntry
 
-pytestmark = pytest.mark.integration
-
 
 def _fill(engine: Engine, n: int = 5) -> list[int]:
     with session_factory(engine).begin() as session:

@@ -6,15 +6,12 @@ import secrets
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import Engine, select
 
 from storage import audit, records
 from storage.codes import parse_dossier_code
 from storage.db import session_factory
 from storage.models import AuditEntry
-
-pytestmark = pytest.mark.integration
 
 WORKERS = 8
 PER_WORKER = 12

@@ -8,13 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from core.settings import settings_with
 from storage.embedded import EmbeddedSeaweedFS
 from storage.objects import ObjectStore
-
-pytestmark = pytest.mark.integration
 
 _CRASHING_PARENT = r"""
 import os, sys

@@ -17,7 +17,7 @@ import pytest
 from core.settings import Settings
 from storage.objects import ObjectStore
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 MiB = 1024 * 1024
 SIZE = 200 * MiB

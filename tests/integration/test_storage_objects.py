@@ -29,8 +29,6 @@ from storage.embedded import EmbeddedSeaweedFS, pick_port_pair
 from storage.keys import document_key
 from storage.objects import ObjectStore
 
-pytestmark = pytest.mark.integration
-
 MiB = 1024 * 1024
 
 

@@ -22,8 +22,6 @@ from storage import records
 from storage.db import current_revision, head_revision
 from storage.indicators import digitization_indicators
 
-pytestmark = pytest.mark.integration
-
 RECEIVED = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in Hanoi
 
 

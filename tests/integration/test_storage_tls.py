@@ -17,8 +17,6 @@ from core.settings import settings_with
 from storage.embedded import EmbeddedSeaweedFS
 from storage.objects import ObjectStore
 
-pytestmark = pytest.mark.integration
-
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
