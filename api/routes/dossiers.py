@@ -90,7 +90,7 @@ def list_dossiers(
         )
         for d in found
     ]
-    return DossierPage(items=items, total=len(items))
+    return DossierPage(items=items, total=records.count_dossiers(session, q=q, status=status_))
 
 
 @router.get("/{code}")
