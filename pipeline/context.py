@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, defer, joinedload, selectinload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from core.domain import BucketRole
 from core.errors import NotFound
 from core.settings import Settings
 from pipeline import adapters
+from storage.documents import without_text
 from storage.models import Document
 from storage.objects import ObjectStore
 
@@ -78,9 +79,7 @@ def get_document(session: Session, document_id: int) -> Document:
         options=[
             joinedload(Document.dossier),
             selectinload(Document.signatures),
-            defer(Document.ocr_text),
-            defer(Document.ocr_text_folded),
-            defer(Document.metadata_folded),
+            *without_text(),
         ],
     )
     if document is None:

@@ -10,7 +10,8 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from core.domain import DocumentKind, DocumentStatus, SignatureLevel, SignerRole
 from core.errors import Conflict, DuplicateDocument, NotFound
@@ -259,6 +260,19 @@ def documents_of(session: Session, dossier: Dossier) -> Sequence[Document]:
     )
 
 
+def without_text() -> list[_AbstractLoad]:
+    """Loader options that leave a document's text columns unloaded.
+
+    The OCR text and its folded copies can be megabytes per document; status reads, stages and
+    dossier views never show them, so they load only when a caller touches them.
+    """
+    return [
+        defer(Document.ocr_text),
+        defer(Document.ocr_text_folded),
+        defer(Document.metadata_folded),
+    ]
+
+
 __all__ = [
     "add_document",
     "add_original",
@@ -272,4 +286,5 @@ __all__ = [
     "mark_failed",
     "original_keys",
     "record_progress",
+    "without_text",
 ]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 from sqlalchemy import func, select
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import selectinload
 
 import pipeline
 from api.deps import (
@@ -32,6 +32,7 @@ from api.views import dossier_out, spooled
 from core.domain import DocumentKind, DossierStatus
 from core.errors import NotFound
 from storage import records
+from storage.documents import without_text
 from storage.models import Document, Dossier
 from workers import tasks
 
@@ -103,9 +104,7 @@ def get_dossier(code: DossierCode, session: SessionDep, _user: AnyUser) -> Dossi
         .where(Dossier.code == code)
         .options(
             selectinload(Dossier.documents).options(
-                defer(Document.ocr_text),
-                defer(Document.ocr_text_folded),
-                defer(Document.metadata_folded),
+                *without_text(),
                 selectinload(Document.signatures),
             )
         )
