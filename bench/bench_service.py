@@ -26,10 +26,10 @@ from sqlalchemy import make_url, text
 
 from bench.results import write_section
 from core.domain import Role
+from core.net import free_port, wait_for
 from core.settings import settings_with
 from storage.db import make_engine, session_factory, upgrade
 from storage.embedded import EmbeddedSeaweedFS
-from tests.fixtures.net import free_port, wait_for
 from tests.synthetic import render_page
 
 ROOT = Path(__file__).resolve().parents[1]

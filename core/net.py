@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import time
+from collections.abc import Callable
 
 
 def free_port() -> int:
@@ -20,3 +22,19 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def wait_for(check: Callable[[], bool], *, timeout: float = 30.0, what: str = "server") -> None:
+    """Poll ``check`` until it returns True, or raise ``TimeoutError`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{what} did not become ready in {timeout:.0f}s")
+
+
+__all__ = ["free_port", "port_is_free", "wait_for"]
