@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     signature_level: Literal["B-B", "B-T", "B-LT", "B-LTA"] = "B-LTA"
     agency_name: str = "UBND xã Thử Nghiệm"
     agency_code: str = "000.00.00.H00"
+    #: JSON file correcting the dossier/agency code rules of storage.codes (empty: built-in).
+    code_rules_file: Path | None = None
     seal_image: Path | None = None
     #: Base URL printed in the verification QR code.
     public_base_url: str = "http://127.0.0.1:8000"

@@ -22,6 +22,7 @@ from core.hashing import sha256_file
 from pipeline import adapters
 from pipeline.context import Runtime, Upload, get_document
 from storage import audit, records
+from storage.codes import load_rules
 from storage.keys import original_key
 from storage.models import Document, Dossier
 
@@ -42,6 +43,8 @@ def create_dossier(
         dossier, secret = records.create_dossier(
             session,
             agency_code=rt.settings.agency_code,
+            agency_name=rt.settings.agency_name,
+            rules=load_rules(rt.settings.code_rules_file),
             procedure_code=procedure_code,
             applicant_name=applicant_name,
             applicant_id_number=applicant_id_number,

@@ -8,6 +8,8 @@ Tables (the Alembic migrations in ``storage/migrations`` create exactly these):
 - ``documents`` — :class:`Document` (tài liệu): one paper of a dossier, submitted or result.
 - ``original_files`` — :class:`OriginalFile`: each uploaded original (scan) of a document.
 - ``signatures`` — :class:`Signature`: each PAdES signature applied to a document's PDF.
+- ``agencies`` — :class:`Agency`: the agency register (ID code, validity, successor).
+- ``procedures`` — :class:`Procedure`: procedures, and which are nationally centralised.
 - ``audit_log`` / ``audit_head`` — :class:`AuditEntry` / :class:`AuditHead`: hash-chained log.
 
 Timestamps are timezone-aware UTC. Enum columns store the ``core.domain`` values as plain
@@ -71,6 +73,12 @@ def _enum(enum_cls: Any) -> Enum:
     )
 
 
+def _wide(length: int, sqlite_length: int) -> String:
+    # Widened by migration 0004 on PostgreSQL only: SQLite ignores VARCHAR lengths, and
+    # rebuilding a table other tables reference would trip their foreign keys.
+    return String(length).with_variant(String(sqlite_length), "sqlite")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """``TIMESTAMP WITH TIME ZONE``; always returns aware UTC (SQLite hands back naive values)."""
 
@@ -115,7 +123,9 @@ class DossierCounter(Base):
 
     __tablename__ = "dossier_counters"
 
-    agency_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The code's prefix the sequence counts under: the agency code, plus ``#AA`` (operating
+    #: agency) for the centralised form (64 wide since migration 0004).
+    agency_code: Mapped[str] = mapped_column(_wide(64, 32), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_sequence: Mapped[int] = mapped_column(Integer)
 
@@ -126,8 +136,14 @@ class Dossier(Base):
     __tablename__ = "dossiers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(48), unique=True)
-    agency_code: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(_wide(64, 48), unique=True)
+    #: The agency ID code valid on the receipt date (migration 0004: 35 characters and more).
+    agency_code: Mapped[str] = mapped_column(_wide(64, 32))
+    # --- 2025 rules (migration 0004) ---
+    #: The agency's name on the receipt date (from the register, or SOHOA_AGENCY_NAME).
+    agency_name: Mapped[str | None] = mapped_column(String(255))
+    #: Which dossier-code form ``code`` has: ``general`` or ``centralised`` (storage.codes).
+    code_form: Mapped[str] = mapped_column(String(16), default="general", server_default="general")
     received_on: Mapped[date] = mapped_column(Date)
     sequence: Mapped[int] = mapped_column(Integer)
     procedure_code: Mapped[str] = mapped_column(String(64))
@@ -241,6 +257,42 @@ class Signature(Base):
     __table_args__ = (UniqueConstraint("document_id", "role", "sha256"),)
 
 
+class Agency(Base):
+    """An agency of the register (cơ quan) with an electronic ID code valid for a period.
+
+    Codes are re-issued (the 1 July 2025 province mergers): a retired code keeps its row, with
+    ``valid_to`` and the ``successor_code`` that replaced it, so old dossiers still resolve.
+    """
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # mã định danh điện tử
+    name: Mapped[str] = mapped_column(String(255))
+    valid_from: Mapped[date] = mapped_column(Date)
+    #: Last day the code is valid (inclusive); ``None`` while in force.
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    successor_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Procedure(Base):
+    """An administrative procedure (thủ tục hành chính) and how its dossiers are numbered."""
+
+    __tablename__ = "procedures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # mã TTHC
+    name: Mapped[str] = mapped_column(String(255))
+    #: Nationally centralised service: its dossiers get the Circular 04/2025 code form.
+    centralised: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Two digits of the operating agency's code (the ``AA`` of the centralised form).
+    operator_code: Mapped[str | None] = mapped_column(String(8))
+    #: The resolving agency's ID code; ``None``: the receiving agency's code.
+    resolving_agency_code: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AuditEntry(Base):
     """One entry of the append-only audit log (nhật ký), chained by SHA-256 to the previous."""
 
@@ -270,6 +322,7 @@ class AuditHead(Base):
 
 
 __all__ = [
+    "Agency",
     "AuditEntry",
     "AuditHead",
     "Base",
@@ -277,6 +330,7 @@ __all__ = [
     "Dossier",
     "DossierCounter",
     "OriginalFile",
+    "Procedure",
     "Signature",
     "User",
     "utcnow",

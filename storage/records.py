@@ -33,11 +33,16 @@ from core.domain import (
     DossierStatus,
     Role,
 )
-from core.errors import Conflict, NotFound
+from core.errors import ConfigurationError, Conflict, NotFound
+from storage.agencies import find_procedure, resolve_agency
 from storage.codes import (
+    CENTRALISED,
+    DEFAULT_RULES,
+    GENERAL,
+    CodeRules,
     access_secret_matches,
     fold_accents,
-    format_dossier_code,
+    format_code,
     hash_access_secret,
     new_access_secret,
     reception_day,
@@ -140,19 +145,48 @@ def create_dossier(
     applicant_id_number: str | None = None,
     applicant_phone: str | None = None,
     received_at: datetime | None = None,
+    agency_name: str | None = None,
+    rules: CodeRules = DEFAULT_RULES,
 ) -> tuple[Dossier, str]:
     """Register a received dossier with a fresh national code.
+
+    ``agency_code``/``agency_name`` name the receiving agency (the settings); the dossier
+    records the register's code and name valid on the receipt date (:func:`resolve_agency`).
+    A procedure marked centralised gets the Circular 04/2025 code form from its entry into
+    force; every other dossier the general form (:mod:`storage.codes`).
 
     Returns:
         The dossier and its citizen access secret in plain text (only its hash is stored;
         print it on the receipt, it cannot be recovered later).
+
+    Raises:
+        InputError: the agency is registered but has no code valid on the receipt date.
+        ConfigurationError: a centralised procedure's agency code does not fit the form.
     """
     day = reception_day(received_at)
-    sequence = next_dossier_sequence(session, agency_code, day)
+    agency = resolve_agency(session, agency_code, agency_name or "", day)
+    form, code_agency, operator = rules.form(GENERAL), agency.code, None
+    procedure = find_procedure(session, procedure_code)
+    if procedure is not None and procedure.centralised and rules.form(CENTRALISED).covers(day):
+        form, operator = rules.form(CENTRALISED), procedure.operator_code
+        code_agency = procedure.resolving_agency_code or agency.code
+    # Each form and prefix numbers its own days: the centralised sequence counts per
+    # resolving agency and operating agency.
+    series = code_agency if operator is None else f"{code_agency}#{operator}"
+    sequence = next_dossier_sequence(session, series, day)
+    try:
+        code = format_code(form, code_agency, day, sequence, operator)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"procedure {procedure_code}: {exc}",
+            detail_vi=f"Không tạo được mã hồ sơ dạng {form.name} cho thủ tục {procedure_code}",
+        ) from exc
     secret = new_access_secret()
     dossier = Dossier(
-        code=format_dossier_code(agency_code, day, sequence),
-        agency_code=agency_code,
+        code=code,
+        agency_code=agency.code,
+        agency_name=agency.name or None,
+        code_form=form.name,
         received_on=day,
         sequence=sequence,
         procedure_code=procedure_code,
