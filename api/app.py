@@ -18,13 +18,13 @@ from api.auditbuffer import DownloadAudit
 from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.ratelimit import TokenBucket
-from api.routes import auth, documents, dossiers, health, public, verify
+from api.routes import auth, documents, dossiers, health, public, users, verify
 from api.stage_metrics import StageStats
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from pipeline import Runtime
 from pipeline.bootstrap import open_runtime
-from pipeline.tokens import TokenCache
+from pipeline.tokens import TokenCache, check_jwt_secret
 
 API_PREFIX = "/api/v1"
 #: Room for the multipart framing and form fields around the files themselves.
@@ -34,6 +34,9 @@ _MULTIPART_OVERHEAD = 1024 * 1024
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """Build the API for ``settings`` (default: the environment's)."""
     settings = settings or get_settings()
+    if settings.jwt_secret is not None:
+        # Refuse to start, rather than sign tokens anyone can forge.
+        check_jwt_secret(settings.jwt_secret.get_secret_value())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -69,7 +72,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    for module in (auth, dossiers, documents, public, verify):
+    for module in (auth, dossiers, documents, public, verify, users):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(health.router)
     return app

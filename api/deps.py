@@ -15,7 +15,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.ratelimit import TokenBucket
+from api.ratelimit import TokenBucket, client_address
 from api.schemas import DOSSIER_CODE_PATTERN, MAX_ID, SafeText
 from core.domain import Role
 from core.errors import Forbidden, Unauthorized
@@ -71,18 +71,21 @@ async def get_current_user(
     runtime: RuntimeDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> CurrentUser:
-    """The user of the bearer token; 401 when missing, invalid, expired or deactivated."""
+    """The user of the bearer token; 401 when missing, invalid, expired, revoked (its token
+    version is no longer the account's) or the account is disabled."""
     if not token:
         raise Unauthorized("Authentication required.", detail_vi="Cần đăng nhập.")
     tokens: TokenCache = request.app.state.token_cache
-    username = tokens.username(runtime.settings, token)
-    # The role comes from the database, not the token, so a demotion takes effect quickly;
+    claims = tokens.claims(runtime.settings, token)
+    # The role comes from the database, not the token, so a demotion takes effect at once;
     # the database is asked (in the thread pool) only when the cached answer is stale.
-    hit, user = cached_user(username)
+    hit, user = cached_user(claims)
     if not hit:
-        user = await run_in_threadpool(load_user, runtime, username)
+        user = await run_in_threadpool(load_user, runtime, claims)
     if user is None:
-        raise Unauthorized("Unknown or deactivated user.", detail_vi="Tài khoản không hợp lệ.")
+        raise Unauthorized(
+            "Unknown, disabled or revoked account.", detail_vi="Tài khoản không hợp lệ."
+        )
     return user
 
 
@@ -109,8 +112,7 @@ AdminUser = Annotated[CurrentUser, Depends(require_roles())]
 async def public_rate_limit(request: Request) -> None:
     """Token bucket per client address for the citizen endpoints."""
     bucket: TokenBucket = request.app.state.public_bucket
-    client = request.client.host if request.client else "unknown"
-    bucket.take(client)
+    bucket.take(client_address(request, request.app.state.runtime.settings))
 
 
 PublicLimited = Depends(public_rate_limit)

@@ -1,16 +1,28 @@
-"""A per-client token bucket for the public (citizen) endpoints.
+"""A per-client token bucket for the public (citizen) endpoints, and who the client is.
 
 Guessing access secrets must be slow: each client address gets ``per_minute`` tokens that refill
 continuously. In-process state is enough for one API process; behind several processes each
 keeps its own bucket, which still bounds guessing to ``processes × per_minute``.
+
+The client address is the TCP peer, unless the peer is a trusted proxy
+(``SOHOA_TRUSTED_PROXIES``, empty by default): only then is ``X-Forwarded-For`` read, from the
+right, skipping trusted hops. Anyone else can write any ``X-Forwarded-For`` they like, so
+believing it from everyone would give each request a fresh bucket.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
+from functools import lru_cache
 
-from core.errors import SohoaError
+from starlette.requests import Request
+
+from core.errors import ConfigurationError, SohoaError
+from core.settings import Settings
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class RateLimited(SohoaError):
@@ -49,4 +61,47 @@ class TokenBucket:
             self._state[key] = (tokens - 1.0, now)
 
 
-__all__ = ["RateLimited", "TokenBucket"]
+@lru_cache(maxsize=16)
+def trusted_networks(spec: str) -> tuple[Network, ...]:
+    """The networks of a comma-separated ``SOHOA_TRUSTED_PROXIES`` value."""
+    networks: list[Network] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"SOHOA_TRUSTED_PROXIES: {item!r} is not an address or network",
+                detail_vi="SOHOA_TRUSTED_PROXIES không hợp lệ",
+            ) from exc
+    return tuple(networks)
+
+
+def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(request: Request, settings: Settings) -> str:
+    """The client's address: the peer, or what trusted proxies say in ``X-Forwarded-For``."""
+    peer = request.client.host if request.client else "unknown"
+    networks = trusted_networks(settings.trusted_proxies)
+    if not networks or not _trusted(peer, networks):
+        return peer
+    hops = [
+        hop.strip()
+        for header in request.headers.getlist("x-forwarded-for")
+        for hop in header.split(",")
+    ]
+    # The right-most hop was added by our proxy; walk left past the proxies we trust.
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, networks):
+            return hop[:64]
+    return peer
+
+
+__all__ = ["RateLimited", "TokenBucket", "client_address", "trusted_networks"]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from cli.runfile import effective_settings
 from core.domain import Role
@@ -32,7 +36,10 @@ def serve(
         port=port or settings.api_port,
         workers=workers,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        # X-Forwarded-For is read by the API itself, from SOHOA_TRUSTED_PROXIES only
+        # (uvicorn would believe it from 127.0.0.1, i.e. from anyone on the host).
+        proxy_headers=False,
+        server_header=False,
     )
 
 
@@ -88,9 +95,7 @@ def users_create(
 
     if not password_stdin:
         raise ConfigurationError("pass --password-stdin and the password on standard input")
-    password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < 8:
-        raise ConfigurationError("the password must have at least 8 characters")
+    password = _read_password()
     rt = open_runtime(get_settings(), migrate=True)
     try:
         with rt.session() as session:
@@ -98,6 +103,105 @@ def users_create(
     finally:
         rt.close()
     typer.echo(f"created {name} ({role.value})")
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        raise ConfigurationError(
+            "the password must have at least 8 characters",
+            detail_vi="Mật khẩu phải có ít nhất 8 ký tự",
+        )
+    return password
+
+
+@contextmanager
+def _accounts_session() -> Iterator[Session]:
+    from pipeline.bootstrap import open_runtime
+
+    rt = open_runtime(get_settings(), migrate=True)
+    try:
+        with rt.session() as session:
+            yield session
+    finally:
+        rt.close()
+
+
+@users_app.command("list")
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """List staff accounts (name, role, active)."""
+    from pipeline import accounts
+
+    with _accounts_session() as session:
+        rows = [
+            {
+                "id": u.id,
+                "username": u.username,
+                "role": str(u.role),
+                "active": bool(u.active),
+                "created_at": u.created_at.isoformat(),
+            }
+            for u in accounts.list_users(session)
+        ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        state = "active" if row["active"] else "disabled"
+        typer.echo(f"{row['username']:<24} {row['role']:<10} {state}")
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="user name")]) -> None:
+    """Disable an account: it cannot log in, its tokens stop working at once."""
+    from pipeline import accounts
+
+    with _accounts_session() as session:
+        accounts.set_active(session, username=name, active=False, actor="cli")
+    typer.echo(f"disabled {name}")
+
+
+@users_app.command("enable")
+def users_enable(name: Annotated[str, typer.Argument(help="user name")]) -> None:
+    """Enable a disabled account."""
+    from pipeline import accounts
+
+    with _accounts_session() as session:
+        accounts.set_active(session, username=name, active=True, actor="cli")
+    typer.echo(f"enabled {name}")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    name: Annotated[str, typer.Argument(help="user name")],
+    role: Annotated[Role, typer.Argument(help="reception, signer or admin")],
+) -> None:
+    """Change an account's role; its tokens stop working at once."""
+    from pipeline import accounts
+
+    with _accounts_session() as session:
+        accounts.set_role(session, username=name, role=role, actor="cli")
+    typer.echo(f"{name} is now {role.value}")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    name: Annotated[str, typer.Argument(help="user name")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read it from stdin")
+    ] = False,
+) -> None:
+    """Set a new password (read from stdin); the account's tokens stop working at once."""
+    from pipeline import accounts
+
+    if not password_stdin:
+        raise ConfigurationError("pass --password-stdin and the password on standard input")
+    password = _read_password()
+    with _accounts_session() as session:
+        accounts.reset_password(session, username=name, password=password, actor="cli")
+    typer.echo(f"password of {name} reset")
 
 
 def ingest(

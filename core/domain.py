@@ -83,6 +83,7 @@ class AuditAction(StrEnum):
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
     USER_PASSWORD_RESET = "user.password-reset"
+    USER_LOCKED = "user.locked"
     # prefixes: the stage, role or kind follows after a dot
     DOCUMENT = "document"
     DOCUMENT_FAILED = "document.failed"

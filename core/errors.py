@@ -208,3 +208,13 @@ class ConfigurationError(SohoaError):
     code = "configuration-error"
     exit_code = 70
     title_vi = "Cấu hình không hợp lệ"
+
+
+class TooManyAttempts(SohoaError):
+    """Too many failed logins for a user name or from one address: locked for a while."""
+
+    code = "too-many-attempts"
+    status = 429
+    exit_code = 65
+    retryable = True
+    title_vi = "Quá nhiều lần đăng nhập sai"

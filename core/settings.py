@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     bucket_originals: str = "sohoa-originals"
     bucket_documents: str = "sohoa-documents"
     bucket_results: str = "sohoa-results"
-    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
+    #: COMPLIANCE: not even the service's own credentials can delete or shorten a retention.
+    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "COMPLIANCE"
     object_lock_days: int = 30
     presign_expiry_seconds: int = 300
     #: Multipart part size for uploads; one part at a time is held in memory (minimum 5).
@@ -140,6 +141,24 @@ class Settings(BaseSettings):
     worker_nice: int = 10
     #: Comma-separated origins allowed by CORS (empty: none).
     cors_origins: str = ""
+
+    # --- hardening (accounts, limits, exposure) ------------------------------------------
+    #: Failed logins of one user name within ``login_window_minutes`` before it is locked.
+    login_max_failures: int = 5
+    #: Failed logins from one client address within the window before it is locked.
+    login_max_failures_per_address: int = 20
+    login_window_minutes: int = 15
+    #: Comma-separated proxy addresses/networks whose ``X-Forwarded-For`` is believed.
+    trusted_proxies: str = ""
+    #: Serve ``/docs`` and ``/openapi.json`` (turn off in production).
+    api_docs: bool = True
+    #: ``/metrics``: "open", "staff" (a bearer token of an admin) or "off".
+    metrics_access: Literal["open", "staff", "off"] = "open"
+    #: A citizen download up to this size is hashed in memory before its first byte is sent;
+    #: larger ones are served from a verified temporary copy.
+    verified_download_memory_bytes: int = 32 * MiB
+    #: Seconds without a worker heartbeat after which ``/readyz`` reports the worker down.
+    worker_heartbeat_seconds: int = 30
 
     def resolved_data_dir(self) -> Path:
         """The data directory as an absolute path, created if missing."""

@@ -21,6 +21,7 @@ put the object, then :func:`add_original` (which re-checks under a unique constr
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -77,8 +78,18 @@ from storage.models import (
 def create_user(
     session: Session, *, username: str, password_hash: str, role: Role, active: bool = True
 ) -> User:
-    """Add a staff account; :class:`Conflict` if the username is taken."""
-    user = User(username=username, password_hash=password_hash, role=role, active=active)
+    """Add a staff account; :class:`Conflict` if the username is taken.
+
+    Its token version starts at a random value: a name deleted and created again (SQLite may
+    even hand out the same id) never matches a token issued to the old account.
+    """
+    user = User(
+        username=username,
+        password_hash=password_hash,
+        role=role,
+        active=active,
+        token_version=secrets.randbelow(1 << 30),
+    )
     try:
         with session.begin_nested():
             session.add(user)

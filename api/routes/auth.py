@@ -1,38 +1,38 @@
-"""``POST /auth/token`` (OAuth2 password flow) and ``GET /auth/me``."""
+"""``POST /auth/token`` (OAuth2 password flow) and ``GET /auth/me``.
+
+Logins go through :func:`pipeline.accounts.login`: a user name or client address with too many
+recent failures is refused with 429 before any password is hashed, and every try is recorded.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import AnyUser, SessionDep, SettingsDep
+from api.deps import AnyUser, RuntimeDep
+from api.ratelimit import client_address
 from api.schemas import Me, Token
-from core.domain import Role
-from core.errors import Unauthorized
-from pipeline.accounts import verify_dummy, verify_password
+from pipeline.accounts import login
 from pipeline.tokens import create_token
-from storage import records
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/token")
-def issue_token(
+@router.post("/token", responses={429: {"description": "too many failed logins"}})
+async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
-    settings: SettingsDep,
+    request: Request,
+    response: Response,
+    rt: RuntimeDep,
 ) -> Token:
     """Exchange a staff user name and password for a bearer token."""
-    user = records.get_user(session, form.username)
-    if user is None:
-        verify_dummy(form.password)
-    if user is None or not user.active or not verify_password(form.password, user.password_hash):
-        raise Unauthorized(
-            "Wrong user name or password.", detail_vi="Sai tên đăng nhập hoặc mật khẩu."
-        )
-    token, ttl = create_token(settings, user.username, Role(user.role))
+    address = client_address(request, rt.settings)
+    account = await run_in_threadpool(login, rt, form.username, form.password, address)
+    token, ttl = create_token(rt.settings, account)
+    response.headers["Cache-Control"] = "no-store"
     return Token(access_token=token, expires_in=ttl)
 
 

@@ -241,6 +241,8 @@ def _cli_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
         "SOHOA_S3_SECRET_KEY": settings.s3_secret_key.get_secret_value(),
         "SOHOA_S3_SECURE": "false",
         "SOHOA_OBJECT_LOCK_DAYS": "1",
+        # The session's buckets are GOVERNANCE (tests clean up); the default is COMPLIANCE.
+        "SOHOA_OBJECT_LOCK_MODE": "GOVERNANCE",
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -96,13 +97,24 @@ def test_citizen_wrong_secret_looks_like_a_missing_dossier_and_is_rate_limited(
     assert 429 in statuses
 
 
+@dataclass(frozen=True)
+class _Account:
+    id: int
+    username: str
+    role: Role
+    token_version: int
+
+
 def test_tokens_are_signed_and_expire(tmp_path: Path) -> None:
     settings = settings_with(data_dir=tmp_path, jwt_ttl_minutes=-1)
-    token, _ttl = create_token(settings, "rec1", Role.RECEPTION)
+    account = _Account(7, "rec1", Role.RECEPTION, 3)
+    token, _ttl = create_token(settings, account)
     with pytest.raises(Unauthorized):
         decode_token(settings, token)
-    fresh, _ = create_token(settings_with(data_dir=tmp_path), "rec1", Role.RECEPTION)
-    assert decode_token(settings_with(data_dir=tmp_path), fresh) == ("rec1", Role.RECEPTION)
+    fresh, _ = create_token(settings_with(data_dir=tmp_path), account)
+    claims = decode_token(settings_with(data_dir=tmp_path), fresh)
+    # The token names the account by its immutable id and the token version it was issued at.
+    assert (claims.user_id, claims.version, claims.role) == (7, 3, Role.RECEPTION)
     with pytest.raises(Unauthorized):
         decode_token(settings_with(data_dir=tmp_path), fresh[:-2] + "xx")
     # Without SOHOA_JWT_SECRET the secret is created once in the data dir, mode 0600.

@@ -31,15 +31,16 @@ def small_limit(
     )
     sessions = session_factory(sqlite_engine)
     with sessions() as session:
-        if records.get_user(session, "rec-up") is None:
-            records.create_user(
+        user = records.get_user(session, "rec-up")
+        if user is None:
+            user = records.create_user(
                 session,
                 username="rec-up",
                 password_hash=hash_password("x" * 12),
                 role=Role.RECEPTION,
             )
         session.commit()
-    token, _ = create_token(settings, "rec-up", Role.RECEPTION)
+        token, _ = create_token(settings, user)
     runtime = Runtime(settings=settings, engine=sqlite_engine, sessions=sessions)
     with TestClient(create_app(settings, runtime=runtime)) as client:
         yield client, {"Authorization": f"Bearer {token}"}
