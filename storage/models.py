@@ -18,6 +18,7 @@ strings (no database enum types, so migrations stay identical on PostgreSQL and 
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -60,6 +61,11 @@ NAMING = {
 def utcnow() -> datetime:
     """Now, timezone-aware UTC."""
     return datetime.now(tz=UTC)
+
+
+def new_verification_token() -> str:
+    """A random, unguessable reference for a document's verification link (32 characters)."""
+    return secrets.token_urlsafe(24)
 
 
 def _enum(enum_cls: Any) -> Enum:
@@ -116,6 +122,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(_enum(Role))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Bumped by a disable, role change or password reset: older tokens stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class DossierCounter(Base):
@@ -199,6 +207,13 @@ class Document(Base):
     metadata_folded: Mapped[str | None] = mapped_column(Text)
     #: Set when this document reuses an already digitized one (766 "reuse" indicator).
     reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    #: The unguessable reference of the QR verification link (never the sequential id).
+    verification_token: Mapped[str | None] = mapped_column(
+        String(64), unique=True, index=True, default=new_verification_token
+    )
+    #: S3 version ids the digitized and signed PDFs were stored as (reads fetch exactly these).
+    digitized_version_id: Mapped[str | None] = mapped_column(String(128))
+    signed_version_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -230,6 +245,8 @@ class OriginalFile(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The S3 version id the original was stored as.
+    version_id: Mapped[str | None] = mapped_column(String(128))
 
     document: Mapped[Document] = relationship(back_populates="originals")
 
@@ -321,6 +338,20 @@ class AuditHead(Base):
     length: Mapped[int] = mapped_column(BigInteger)
 
 
+class LoginAttempt(Base):
+    """One login try (failed or not), for the per-user and per-address lockout."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index(None, "username", "created_at"), Index(None, "address", "created_at"))
+
+
 __all__ = [
     "Agency",
     "AuditEntry",
@@ -329,6 +360,7 @@ __all__ = [
     "Document",
     "Dossier",
     "DossierCounter",
+    "LoginAttempt",
     "OriginalFile",
     "Procedure",
     "Signature",
