@@ -18,6 +18,7 @@ from api.auditbuffer import DownloadAudit
 from api.limits import BodyLimitMiddleware
 from api.metrics import MetricsMiddleware
 from api.ratelimit import TokenBucket
+from api.routes import agencies as agencies_routes
 from api.routes import auth, documents, dossiers, health, public, users, verify
 from api.stage_metrics import StageStats
 from core.logging import configure_logging
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         )
     for module in (auth, dossiers, documents, public, verify, users):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(agencies_routes.router, prefix=API_PREFIX)
     app.include_router(health.router)
     return app
 

@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "cli.signing_cmd",
     "cli.storage_cmd",
     "cli.service_cmd",
+    "cli.agencies_cmd",
 )
 
 for _name in _COMMAND_MODULES:
