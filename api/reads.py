@@ -38,6 +38,7 @@ _STATUS_COLUMNS = (
     Document.signed_sha256,
     Document.created_at,
     Document.updated_at,
+    Document.verification_token,
 )
 _SIGNATURE_COLUMNS = (
     Signature.level,

@@ -82,6 +82,8 @@ class DocumentOut(BaseModel):
     signatures: list[SignatureOut]
     created_at: datetime
     updated_at: datetime
+    #: The reference of the QR verification link (staff only; an unguessable token).
+    verification_ref: str | None = None
 
 
 class DossierOut(BaseModel):
@@ -135,10 +137,9 @@ class PublicDossier(BaseModel):
 
 
 class StoredVerification(BaseModel):
-    """What ``GET /verify/{id}`` (the QR code's URL) tells anyone about a stored document."""
+    """What ``GET /verify/{reference}`` (the QR code's URL) tells anyone about a stored
+    document: only what a verifier needs (no id, no dossier code, no applicant)."""
 
-    id: int
-    dossier_code: str
     type_name: str
     status: DocumentStatus
     sha256: str | None

@@ -51,6 +51,7 @@ def document_body(source: Any, *, dossier_code: str, signatures: list[SignatureO
         signatures=signatures,
         created_at=source.created_at,
         updated_at=source.updated_at,
+        verification_ref=getattr(source, "verification_token", None),
     )
 
 

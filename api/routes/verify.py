@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Path, UploadFile
 
-import pipeline
-from api.deps import DocumentId, PublicLimited, RuntimeDep, SessionDep
+from api.deps import PublicLimited, RuntimeDep, SessionDep
 from api.schemas import SignatureOut, StoredVerification, VerificationOut
 from api.views import spooled
 from core.hashing import sha256_file
 from pipeline import adapters
+from pipeline.verification import find_by_reference
 
 router = APIRouter(prefix="/verify", tags=["verify"])
 
@@ -32,13 +32,15 @@ def verify_upload(
     )
 
 
-@router.get("/{document_id}")
-def verify_stored(document_id: DocumentId, session: SessionDep) -> StoredVerification:
-    """A stored document's hash, signatures and status (the URL in the stamp's QR code)."""
-    document = pipeline.get_document(session, document_id)
+@router.get("/{reference}", dependencies=[PublicLimited])
+def verify_stored(
+    reference: Annotated[str, Path(max_length=64)], session: SessionDep
+) -> StoredVerification:
+    """A stored document's hash, signatures and status (the URL in the stamp's QR code).
+
+    ``reference`` is the document's unguessable verification token, not its id."""
+    document = find_by_reference(session, reference)
     return StoredVerification(
-        id=document.id,
-        dossier_code=document.dossier.code,
         type_name=document.type_name,
         status=document.status,
         sha256=document.signed_sha256 or document.digitized_sha256,

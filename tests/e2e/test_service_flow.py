@@ -106,8 +106,13 @@ def test_reception_to_citizen_download_with_signatures_that_verify(
         timeout=60,
     ).json()
     assert report["verdict"] == "valid", report
-    stored = httpx.get(f"{service.base_url}/api/v1/verify/{result_id}").json()
+    # The QR link names the document by an unguessable token, never by its id.
+    reference = body["verification_ref"]
+    assert reference and len(reference) >= 32 and str(result_id) != reference
+    stored = httpx.get(f"{service.base_url}/api/v1/verify/{reference}").json()
     assert stored["sha256"] == report["sha256"]
+    assert "dossier_code" not in stored and "id" not in stored
+    assert httpx.get(f"{service.base_url}/api/v1/verify/{result_id}").status_code == 404
 
     if shutil.which("pdfsig") and shutil.which("certutil"):
         # Independent validator: poppler's pdfsig, with the development root in an NSS store.
