@@ -68,7 +68,8 @@ def test_migration_0002_gives_existing_documents_distinct_tokens(tmp_path: Path)
             text(
                 "INSERT INTO dossiers (id, code, agency_code, received_on, sequence,"
                 " procedure_code, applicant_name, applicant_name_folded, status,"
-                " access_secret_hash, created_at, updated_at) VALUES (1, 'X-1', 'X', '2026-01-01', 1, '1', 'a', 'a', 'received',"
+                " access_secret_hash, created_at, updated_at) VALUES (1, 'X-1', 'X',"
+                " '2026-01-01', 1, '1', 'a', 'a', 'received',"
                 " 'h', '2026-01-01', '2026-01-01')"
             )
         )
