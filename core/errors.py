@@ -118,6 +118,28 @@ class SigningError(SohoaError):
     title_vi = "Ký số thất bại"
 
 
+class SignerCertificateInvalid(SigningError):
+    """The signer's certificate or chain fails the check made before signing (Decree 23/2025).
+
+    Expired, not yet valid, revoked, or not meant for signing (key usage); the message names
+    which. Nothing is signed.
+    """
+
+    code = "signer-certificate-invalid"
+    exit_code = 31
+    title_vi = "Chứng thư số của người ký không hợp lệ"
+
+
+class VerifyLimit(InputError):
+    """Verifying the upload would pass a limit (size, xref entries, objects, signatures,
+    signature size, CPU time, memory or wall-clock time); it was stopped, not hung."""
+
+    code = "verify-limit"
+    status = 422
+    exit_code = 32
+    title_vi = "Tệp vượt quá giới hạn kiểm tra chữ ký"
+
+
 class ServiceUnavailable(SohoaError):
     """A remote service (TSA, OCSP, CRL, S3, database, broker) did not answer; try again."""
 

@@ -120,6 +120,24 @@ class Settings(BaseSettings):
     #: Seconds to wait for the TSA / OCSP / CRL servers.
     signing_network_timeout: float = 10.0
 
+    # --- verification of uploads (signing.isolated) ----------------------------------------
+    #: Upload limit of ``POST /verify`` (smaller than ``max_upload_bytes``: anyone may call it).
+    verify_max_upload_bytes: int = 20 * MiB
+    #: Limits of the child process that validates an upload: CPU seconds, address space (MiB),
+    #: wall-clock seconds (the child is killed then), and validations running at once.
+    verify_cpu_seconds: int = 15
+    verify_memory_mb: int = 1024
+    verify_wall_seconds: float = 30.0
+    verify_concurrency: int = 2
+    #: Caps checked on the raw bytes before parsing, and again on the parsed file.
+    verify_max_xref_entries: int = 500_000
+    verify_max_objects: int = 500_000
+    verify_max_signatures: int = 20
+    verify_max_contents_bytes: int = 2 * MiB
+    #: One overall budget (seconds) for revocation fetches when fetching is allowed at all
+    #: (the service's own freshly signed files; never for an upload).
+    verify_fetch_budget_seconds: float = 15.0
+
     # --- service -------------------------------------------------------------------------
     #: Celery broker; empty means the embedded default (see README).
     broker_url: str = ""

@@ -35,6 +35,7 @@ from core.settings import Settings
 from signing.incremental import HASH_CHUNK, AppendOnlyPdf
 from signing.job import Layout, SigningJob
 from signing.keys import Signer, load_signer
+from signing.precheck import check_signer
 from signing.pyhanko_compat import ensure_esic_extension, run_and_release
 from signing.request import (
     VN_TIME,
@@ -197,6 +198,7 @@ def prepare(
     signer = signer or load_signer(settings, request.role)
     # The signer's certificate is checked here, before anything is signed
     # (Decree 23/2025/NĐ-CP; Circular 15/2025/TT-BKHCN Art. 5(1)): signing.precheck.
+    check_signer(signer, settings)
     data = _read_input(source)
     level = SignatureLevel(request.level)
     # Signed in place: the update is appended after the original bytes, which are read where

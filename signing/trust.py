@@ -4,6 +4,12 @@ A validation context for signing is cached per signer for a few minutes: it hold
 revocation data already fetched, so a batch does not ask the OCSP responder for every page.
 Verification builds a fresh context each time (its answer must reflect the present), sharing
 only the parsed trust roots.
+
+Trust anchors (chứng thư gốc tin cậy) come from one PEM bundle: ``SOHOA_TRUST_ROOTS_FILE`` or,
+when unset, ``$SOHOA_DATA_DIR/trust/roots.pem`` managed by ``sohoa trust add|list|remove``. The
+development root is added only when the key source is ``dev``. Verification fetches nothing
+unless asked (:func:`trusted_fetcher_backend`): then only OCSP/CRL over http(s), for chains
+that already end at a trusted root (issuer certificates are never fetched), within one budget.
 """
 
 from __future__ import annotations
@@ -98,13 +104,21 @@ def load_certificates(path: Path) -> tuple[x509.Certificate, ...]:
     return _load_pem_bundle(path, path.stat().st_mtime if path.exists() else 0.0)
 
 
+def trust_bundle_path(settings: Settings) -> Path:
+    """The PEM bundle of trust anchors: the configured file or the data directory's own."""
+    if settings.trust_roots_file is not None:
+        return settings.trust_roots_file
+    return settings.data_dir.expanduser().resolve() / "trust" / "roots.pem"
+
+
 def trust_roots_for(settings: Settings | None) -> list[x509.Certificate]:
     """Configured trust roots; in development mode also the development root."""
     roots: list[x509.Certificate] = []
     if settings is None:
         return roots
-    if settings.trust_roots_file is not None:
-        roots.extend(load_certificates(settings.trust_roots_file))
+    bundle = trust_bundle_path(settings)
+    if settings.trust_roots_file is not None or bundle.is_file():
+        roots.extend(load_certificates(bundle))
     if settings.signing_key_source == "dev":
         from signing.devpki import dev_pki_exists, dev_pki_for
 
@@ -161,6 +175,7 @@ def verification_context(
 __all__ = [
     "load_certificates",
     "signing_validation_context",
+    "trust_bundle_path",
     "trust_roots_for",
     "verification_context",
 ]

@@ -4,7 +4,15 @@ For each signature the report names the signer, chain and trust, signing time, t
 the PAdES level reached, whether it covers the whole file, and pyHanko's difference analysis
 of whatever was appended after it. The problems the desk must recognise are named in
 ``reason``: tampered bytes, modification after signing (e.g. an appended page), a revoked
-signer, an untrusted root, missing revocation data.
+signer (with the revocation time), an expired or not yet valid certificate (with the date), an
+untrusted root, missing revocation data.
+
+An upload of unknown origin is validated with ``fetch="none"``: against the trust roots and the
+revocation data embedded in the file, no network at all, in a child process under resource
+limits (``signing.isolated``; ``POST /verify``, ``sohoa verify`` without ``--online``). The
+default ``fetch="trusted"`` is for the service's own freshly signed files: OCSP/CRL only for
+chains that end at a trusted root, never an issuer certificate, within one time budget
+(``signing.fetching``); a failed fetch makes a signature ``indeterminate``, never ``invalid``.
 """
 
 from __future__ import annotations
@@ -19,21 +27,36 @@ from typing import Any, Literal
 from asn1crypto import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import SuspiciousModification
-from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
-from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from core.errors import CorruptFile, EncryptedPDF
 from core.settings import Settings
+from signing import verify_checks as checks
+from signing.fetching import TrustedFetcherBackend
 from signing.trust import trust_roots_for
+from signing.verify_facts import (
+    LABELS_VI,
+    REVOCATION_SOURCE_VI,
+    VERDICT_VI,
+    cert_facts,
+    embedded_revocation,
+    issuer_chain,
+    out_of_validity,
+    vi_problems,
+)
 
 Verdict = Literal["valid", "invalid", "indeterminate"]
+#: "none": embedded revocation data only; "trusted": see ``signing.fetching``.
+FetchPolicy = Literal["none", "trusted"]
 
 #: Worst first: the first problem found among all signatures becomes the overall reason.
 _PROBLEMS: tuple[tuple[str, Verdict], ...] = (
     ("tampered", "invalid"),
+    ("signature-unreadable", "invalid"),
     ("modified-after-signing", "invalid"),
     ("revoked", "invalid"),
+    ("certificate-expired", "indeterminate"),
+    ("certificate-not-yet-valid", "indeterminate"),
     ("untrusted-root", "indeterminate"),
     ("revocation-unavailable", "indeterminate"),
     ("chain-invalid", "indeterminate"),
@@ -60,6 +83,21 @@ class SignatureReport:
     modification: str | None
     problems: list[str] = field(default_factory=list)
     details: str = ""
+    # --- added for Circular 15/2025 Art. 5 and issue #12 (fields only ever added) ---------
+    issuer: str = ""
+    serial_number: str = ""
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    revocation_time: datetime | None = None
+    revocation_source: str = "none"
+    revocation_source_vi: str = REVOCATION_SOURCE_VI["none"]
+    revocation_checked_at: datetime | None = None
+    #: Bytes of the file after this signature's signed range (0: it covers up to the end).
+    appended_bytes: int = 0
+    #: The certificate not valid at the signing time: subject and the date it expired/starts.
+    expired_certificate: str | None = None
+    expired_on: datetime | None = None
+    problems_vi: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +105,13 @@ class VerificationReport:
     verdict: Verdict
     reason: str
     signatures: list[SignatureReport]
+    verdict_vi: str = ""
+    labels_vi: dict[str, str] = field(default_factory=lambda: dict(LABELS_VI))
+
+    def __post_init__(self) -> None:
+        self.verdict_vi = self.verdict_vi or VERDICT_VI[self.verdict]
+        for sig in self.signatures:
+            sig.problems_vi = vi_problems(sig.problems)
 
     def to_dict(self) -> dict[str, Any]:
         def _plain(value: Any) -> Any:
@@ -82,148 +127,23 @@ class VerificationReport:
         return result
 
 
-def _dss_context_kwargs(reader: PdfFileReader) -> DocumentSecurityStore | None:
+def _raw(refs: Any) -> list[bytes]:
+    out: list[bytes] = []
+    for ref in refs or ():
+        try:
+            out.append(bytes(ref.get_object().data))
+        except Exception:  # a malformed DSS entry is simply not revocation data
+            continue
+    return out
+
+
+def _byte_range(sig: Any) -> tuple[int, int] | None:
+    """(signed end, file offset where the range starts) from /ByteRange, if well formed."""
     try:
-        return DocumentSecurityStore.read_dss(reader)
-    except Exception:  # NoDSSFoundError, or a malformed DSS we then ignore
+        a, _, c, d = (int(v) for v in sig.sig_object["/ByteRange"])
+    except Exception:  # missing or malformed: coverage is then unknown
         return None
-
-
-def _context(
-    dss: DocumentSecurityStore | None,
-    roots: list[x509.Certificate],
-    *,
-    online: bool = True,
-    mode: str = "hard-fail",
-    moment: datetime | None = None,
-) -> Any:
-    from pyhanko_certvalidator import ValidationContext
-
-    kwargs: dict[str, Any] = {
-        "trust_roots": roots,
-        "allow_fetching": online,
-        # Unreachable OCSP/CRL is an error, never a silent pass; revinfo fetched after the
-        # signing time still speaks for it (that is what B-LT embeds).
-        "revocation_mode": mode,
-        "retroactive_revinfo": True,
-    }
-    if moment is not None:
-        kwargs["moment"] = moment
-    if dss is not None:
-        return dss.as_validation_context(kwargs)
-    return ValidationContext(**kwargs)
-
-
-def _validate(sig: Any, is_ts: bool, context: Any) -> Any:
-    if is_ts:
-        return validate_pdf_timestamp(sig, validation_context=context)
-    return validate_pdf_signature(
-        sig, signer_validation_context=context, ts_validation_context=context
-    )
-
-
-def _second_opinion(
-    sig: Any,
-    is_ts: bool,
-    status: Any,
-    dss: DocumentSecurityStore | None,
-    roots: list[x509.Certificate],
-) -> tuple[Any, str | None]:
-    """Re-check a signature whose chain failed online, to name the failure precisely.
-
-    - Long-term (B-LT/B-LTA): validate offline at the time of its timestamp with the revocation
-      data embedded in the DSS; that is the point of embedding it (the TSA/OCSP may be gone).
-    - Otherwise: if the chain is fine when revocation is not required, the only problem is
-      that revocation status could not be obtained now.
-    """
-    if status.trusted or status.revoked:
-        return status, None
-    ts = getattr(status, "timestamp_validity", None)
-    when = status.timestamp if is_ts else (ts.timestamp if ts is not None else None)
-    if when is not None and _revinfo_covers(dss, status.signing_cert):
-        offline = _validate(sig, is_ts, _context(dss, roots, online=False, moment=when))
-        if offline.trusted or offline.revoked:
-            return offline, None
-    relaxed = _validate(sig, is_ts, _context(dss, roots, online=False, mode="soft-fail"))
-    if relaxed.trusted:
-        return status, "revocation-unavailable"
-    return status, None
-
-
-def _subject(cert: x509.Certificate | None) -> str:
-    return "" if cert is None else str(cert.subject.human_friendly)
-
-
-def _problems_of(status: Any) -> tuple[list[str], str]:
-    problems: list[str] = []
-    notes: list[str] = []
-    if not status.intact or not status.valid:
-        problems.append("tampered")
-        notes.append("the signed bytes or the signature value do not match")
-    diff = getattr(status, "diff_result", None)
-    if isinstance(diff, SuspiciousModification):
-        problems.append("modified-after-signing")
-        notes.append(f"modified after signing: {diff}")
-    elif getattr(status, "docmdp_ok", True) is False:
-        problems.append("modified-after-signing")
-        notes.append("modified after signing in a way the signature does not allow")
-    if status.revoked:
-        problems.append("revoked")
-        details = status.revocation_details
-        when = "" if details is None else f" since {details.revocation_date.isoformat()}"
-        notes.append(f"signer certificate revoked{when}")
-    elif not status.trusted:
-        indic = str(getattr(status.trust_problem_indic, "name", status.trust_problem_indic))
-        if indic == "NO_CERTIFICATE_CHAIN_FOUND":
-            problems.append("untrusted-root")
-            notes.append("the certificate chain does not end at a trusted root")
-        elif indic in ("TRY_LATER", "REVOCATION_OUT_OF_BOUNDS_NO_POE", "NO_POE"):
-            problems.append("revocation-unavailable")
-            notes.append(f"revocation status could not be established ({indic})")
-        else:
-            problems.append("chain-invalid")
-            notes.append(f"certificate chain not valid ({indic})")
-    ts = getattr(status, "timestamp_validity", None)
-    if ts is not None and not (ts.intact and ts.valid and ts.trusted):
-        problems.append("timestamp-invalid")
-        notes.append("the signature timestamp is not valid or not trusted")
-    return problems, "; ".join(notes)
-
-
-def _revinfo_covers(dss: DocumentSecurityStore | None, cert: x509.Certificate | None) -> bool:
-    """Whether the DSS holds an OCSP response for ``cert`` or a CRL from its issuer."""
-    if dss is None or cert is None:
-        return False
-    from asn1crypto import crl as asn1_crl
-    from asn1crypto import ocsp as asn1_ocsp
-
-    for ref in dss.ocsps:
-        try:
-            resp = asn1_ocsp.OCSPResponse.load(ref.get_object().data)
-            tbs = resp["response_bytes"]["response"].parsed["tbs_response_data"]
-            if any(
-                single["cert_id"]["serial_number"].native == cert.serial_number
-                for single in tbs["responses"]
-            ):
-                return True
-        except (ValueError, KeyError, TypeError):
-            continue
-    for ref in dss.crls:
-        try:
-            if asn1_crl.CertificateList.load(ref.get_object().data).issuer == cert.issuer:
-                return True
-        except (ValueError, KeyError, TypeError):
-            continue
-    return False
-
-
-def _level(status: Any, dss: DocumentSecurityStore | None, later_ts: bool) -> str:
-    """The PAdES baseline level this signature reached (structure; validity is separate)."""
-    if getattr(status, "timestamp_validity", None) is None:
-        return "B-B"
-    if not _revinfo_covers(dss, status.signing_cert):
-        return "B-T"
-    return "B-LTA" if later_ts else "B-LT"
+    return c + d, a
 
 
 def verify_pdf(
@@ -231,14 +151,19 @@ def verify_pdf(
     *,
     settings: Settings | None = None,
     trust_roots: Iterable[x509.Certificate] | None = None,
+    fetch: FetchPolicy = "trusted",
 ) -> VerificationReport:
     """Verify every signature and document timestamp in ``source``.
 
     Args:
         source: The signed PDF (path or bytes).
         settings: Supplies the trust roots (``trust_roots_file``; in "dev" mode also the
-            development root) when ``trust_roots`` is not given.
+            development root) when ``trust_roots`` is not given, and the fetch budget.
         trust_roots: The certificates to trust instead.
+        fetch: ``"none"``: embedded revocation data only, no network at all (uploads).
+            ``"trusted"`` (default, the service's own files): OCSP/CRL may be fetched for
+            chains ending at a trusted root, within ``verify_fetch_budget_seconds`` overall;
+            a failed fetch is ``indeterminate``.
 
     Returns:
         A report per signature and the overall verdict with the first problem found.
@@ -254,60 +179,128 @@ def verify_pdf(
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
+    except MemoryError:
+        raise
     except Exception as exc:
-        raise CorruptFile(f"not a readable PDF: {exc}") from exc
+        raise CorruptFile(f"not a readable PDF: {type(exc).__name__}") from exc
     if reader.encrypted:
         raise EncryptedPDF("the PDF is encrypted")
     roots = list(trust_roots) if trust_roots is not None else trust_roots_for(settings)
     if not embedded:
         return VerificationReport("indeterminate", "unsigned: the document has no signature", [])
 
-    dss = _dss_context_kwargs(reader)
+    fetcher: TrustedFetcherBackend | None = None
+    if fetch == "trusted":
+        base = settings or Settings()
+        fetcher = TrustedFetcherBackend(
+            base.verify_fetch_budget_seconds, base.signing_network_timeout
+        )
+    dss = checks.read_dss(reader)
+    revinfo = (_raw(dss.ocsps), _raw(dss.crls)) if dss is not None else ([], [])
     reports: list[SignatureReport] = []
     for index, sig in enumerate(embedded):
         is_ts = sig.sig_object.get("/Type") == "/DocTimeStamp"
+        signed_end = _byte_range(sig)
+        appended = max(0, len(data) - signed_end[0]) if signed_end else 0
         try:
-            status: Any = _validate(sig, is_ts, _context(dss, roots))
-            status, named = _second_opinion(sig, is_ts, status, dss, roots)
+            status: Any = checks.validate(sig, is_ts, checks.context(dss, roots, fetcher=fetcher))
+            status, named = checks.second_opinion(sig, is_ts, status, dss, roots)
+        except MemoryError:
+            raise
         except Exception as exc:
-            reports.append(_broken(sig, is_ts, exc))
+            reports.append(_broken(sig, is_ts, exc, len(data), signed_end, appended))
             continue
         later_ts = any(
             other.sig_object.get("/Type") == "/DocTimeStamp" for other in embedded[index + 1 :]
         )
-        problems, notes = _problems_of(status)
-        if named == "revocation-unavailable" and "chain-invalid" in problems:
-            problems[problems.index("chain-invalid")] = named
-            notes = notes.replace("certificate chain not valid", "revocation status unavailable")
-        path = status.validation_path
-        chain = (
-            [_subject(c) for c in path.iter_certs(include_root=True)] if path is not None else []
-        )
-        ts_status = getattr(status, "timestamp_validity", None)
-        coverage = status.coverage
         reports.append(
-            SignatureReport(
-                field_name=str(sig.field_name),
-                kind="document-timestamp" if is_ts else "signature",
-                signer_subject=_subject(status.signing_cert),
-                chain=chain,
-                trusted=bool(status.trusted),
-                intact=bool(status.intact),
-                valid=bool(status.valid),
-                revoked=bool(status.revoked),
-                signing_time=status.timestamp if is_ts else status.signer_reported_dt,
-                timestamp=(
-                    status.timestamp if is_ts else (ts_status.timestamp if ts_status else None)
-                ),
-                level=None if is_ts else _level(status, dss, later_ts),
-                covers_whole_file=coverage == SignatureCoverageLevel.ENTIRE_FILE,
-                coverage=getattr(coverage, "name", str(coverage)),
-                modification=_modification(status),
-                problems=problems,
-                details=notes,
-            )
+            _report(sig, is_ts, status, named, dss, later_ts, revinfo, fetcher, appended)
         )
     return _overall(reports)
+
+
+def _report(
+    sig: Any,
+    is_ts: bool,
+    status: Any,
+    named: str | None,
+    dss: Any,
+    later_ts: bool,
+    revinfo: tuple[list[bytes], list[bytes]],
+    fetcher: TrustedFetcherBackend | None,
+    appended: int,
+) -> SignatureReport:
+    problems, notes = checks.problems_of(status)
+    if named == "revocation-unavailable" and "chain-invalid" in problems:
+        problems[problems.index("chain-invalid")] = named
+        notes = notes.replace("certificate chain not valid", "revocation status unavailable")
+    ts_status = getattr(status, "timestamp_validity", None)
+    timestamp = status.timestamp if is_ts else (ts_status.timestamp if ts_status else None)
+    expired = None
+    if not status.trusted and not status.revoked and "untrusted-root" not in problems:
+        ts_trusted = is_ts or (ts_status is not None and ts_status.trusted)
+        pool = list(getattr(sig, "other_embedded_certs", []) or [])
+        pool += list(getattr(dss, "certs", {}).values()) if dss is not None else []
+        chain = issuer_chain(status.signing_cert, pool)
+        expired = out_of_validity(chain, timestamp if ts_trusted else None)
+    if expired is not None:
+        problem, cert, date = expired
+        # the named cause replaces pyHanko's generic chain or revocation indication
+        problems = [p for p in problems if p not in ("chain-invalid", "revocation-unavailable")]
+        problems.insert(0, problem)
+        verb = "expired on" if problem == "certificate-expired" else "is valid only from"
+        notes = f"certificate {checks.subject(cert)} {verb} {date.isoformat()}" + (
+            f"; {notes}" if notes else ""
+        )
+    path = status.validation_path
+    chain_names = (
+        [checks.subject(c) for c in path.iter_certs(include_root=True)] if path is not None else []
+    )
+    coverage = status.coverage
+    facts = cert_facts(status.signing_cert)
+    source, checked_at = _revocation_source(status.signing_cert, revinfo, fetcher)
+    details = getattr(status, "revocation_details", None)
+    return SignatureReport(
+        field_name=str(sig.field_name),
+        kind="document-timestamp" if is_ts else "signature",
+        signer_subject=checks.subject(status.signing_cert),
+        chain=chain_names,
+        trusted=bool(status.trusted),
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        revoked=bool(status.revoked),
+        signing_time=status.timestamp if is_ts else status.signer_reported_dt,
+        timestamp=timestamp,
+        level=None if is_ts else checks.level(status, dss, later_ts),
+        covers_whole_file=coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        coverage=getattr(coverage, "name", str(coverage)),
+        modification=_modification(status),
+        problems=problems,
+        details=notes,
+        issuer=facts.issuer,
+        serial_number=facts.serial_number,
+        valid_from=facts.valid_from,
+        valid_to=facts.valid_to,
+        revocation_time=details.revocation_date if status.revoked and details else None,
+        revocation_source=source,
+        revocation_source_vi=REVOCATION_SOURCE_VI.get(source, source),
+        revocation_checked_at=checked_at,
+        appended_bytes=appended,
+        expired_certificate=checks.subject(expired[1]) if expired else None,
+        expired_on=expired[2] if expired else None,
+    )
+
+
+def _revocation_source(
+    cert: x509.Certificate | None,
+    revinfo: tuple[list[bytes], list[bytes]],
+    fetcher: TrustedFetcherBackend | None,
+) -> tuple[str, datetime | None]:
+    if cert is not None and fetcher is not None:
+        fetched = fetcher.log.fetched.get(int(cert.serial_number))
+        if fetched is not None:
+            return fetched
+    return embedded_revocation(revinfo[0], revinfo[1], cert)
 
 
 def _modification(status: Any) -> str | None:
@@ -320,9 +313,29 @@ def _modification(status: Any) -> str | None:
     return str(getattr(level, "name", level))
 
 
-def _broken(sig: Any, is_ts: bool, exc: Exception) -> SignatureReport:
+#: Failures that say the network (or its budget) failed, not the signature.
+_FETCH_FAILURES = ("fetch", "timeout", "timed out", "connection", "ocsp", "crl", "budget")
+
+
+def _broken(
+    sig: Any,
+    is_ts: bool,
+    exc: Exception,
+    size: int,
+    signed: tuple[int, int] | None,
+    appended: int,
+) -> SignatureReport:
+    """A signature pyHanko could not evaluate: named for why, its coverage read from /ByteRange."""
+    text = f"{type(exc).__name__}: {exc}"
+    if any(word in text.lower() for word in _FETCH_FAILURES):
+        problem = "revocation-unavailable"
+        note = f"revocation status could not be obtained ({type(exc).__name__})"
+    else:
+        problem = "signature-unreadable"
+        note = f"the signature cannot be checked ({type(exc).__name__})"
+    whole = signed is not None and signed[1] == 0 and signed[0] == size
     return SignatureReport(
-        field_name=str(sig.field_name),
+        field_name=str(getattr(sig, "field_name", "?")),
         kind="document-timestamp" if is_ts else "signature",
         signer_subject="",
         chain=[],
@@ -333,28 +346,26 @@ def _broken(sig: Any, is_ts: bool, exc: Exception) -> SignatureReport:
         signing_time=None,
         timestamp=None,
         level=None,
-        covers_whole_file=False,
-        coverage="UNKNOWN",
+        covers_whole_file=whole,
+        coverage="ENTIRE_FILE" if whole else "UNKNOWN",
         modification=None,
-        problems=["tampered"],
-        details=f"the signature cannot be checked: {type(exc).__name__}: {exc}",
+        problems=[problem],
+        details=note,
+        appended_bytes=appended,
     )
 
 
 def _overall(reports: list[SignatureReport]) -> VerificationReport:
     found = {p for r in reports for p in r.problems}
     last = reports[-1]
-    # pyHanko judged the appended revisions harmless only if the diff said so; anything
-    # after the last signature that no diff explained is a modification.
-    if (
-        not last.covers_whole_file
-        and "modified-after-signing" not in found
-        and last.modification is None
-    ):
+    # pyHanko judged the appended revisions harmless only if the diff said so; bytes after the
+    # last signature that no diff explained are a modification. Said only when bytes were
+    # appended: a range that ends at the end of the file is not "appended to".
+    if last.appended_bytes > 0 and "modified-after-signing" not in found and not last.modification:
         found.add("modified-after-signing")
         last.problems.append("modified-after-signing")
         last.details = (last.details + "; " if last.details else "") + (
-            "bytes were appended after the last signature"
+            f"{last.appended_bytes} bytes were appended after the last signature"
         )
     for problem, verdict in _PROBLEMS:
         if problem in found:
@@ -370,4 +381,4 @@ def _overall(reports: list[SignatureReport]) -> VerificationReport:
     )
 
 
-__all__ = ["SignatureReport", "Verdict", "VerificationReport", "verify_pdf"]
+__all__ = ["FetchPolicy", "SignatureReport", "Verdict", "VerificationReport", "verify_pdf"]

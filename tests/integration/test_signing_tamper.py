@@ -59,33 +59,51 @@ def test_appended_page_is_named(signed_bt: bytes, signing_settings: Settings) ->
 
 
 def test_revoked_signer_is_named(
-    dev_pki: DevPKI, signing_settings: Settings, pdfa_1page: Path, tmp_path: Path
+    dev_pki: DevPKI,
+    signing_settings: Settings,
+    pdfa_1page: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     material = dev_pki.signer_material("revoked")
     revoked = signer_from_pem(
         SignerRole.AGENCY, material.key_pem, material.cert, material.chain, dev_pki=dev_pki
     )
     out = tmp_path / "revoked.pdf"
-    sign_pdf(
-        pdfa_1page,
-        out,
-        SignatureRequest(level=SignatureLevel.B_T),
-        settings=signing_settings,
-        signer=revoked,
-    )
+    # sohoa refuses a revoked key before signing (signing.precheck), so the file a verifier
+    # meets is made as by software without that check
+    with monkeypatch.context() as patched:
+        patched.setattr("signing.pades.check_signer", lambda *_a, **_k: None)
+        sign_pdf(
+            pdfa_1page,
+            out,
+            SignatureRequest(level=SignatureLevel.B_T),
+            settings=signing_settings,
+            signer=revoked,
+        )
     report = verify_pdf(out, settings=signing_settings)
     assert report.verdict == "invalid"
     assert report.reason.startswith("revoked")
     assert report.signatures[0].revoked
-    # and a long-term signature with a revoked key is refused outright
-    with pytest.raises(SigningError, match="revoked"):
-        sign_pdf(
-            pdfa_1page,
-            tmp_path / "lt.pdf",
-            SignatureRequest(level=SignatureLevel.B_LT),
-            settings=signing_settings,
-            signer=revoked,
-        )
+    # named with its revocation time (the dev PKI revoked it an hour before it was created)
+    when = report.signatures[0].revocation_time
+    assert when is not None and when < report.signatures[0].signing_time
+    assert when.isoformat() in report.reason
+    assert report.signatures[0].revocation_source == "fetched-ocsp"
+    # offline (an upload), the B-T file carries no revocation data: indeterminate, not valid
+    offline = verify_pdf(out, settings=signing_settings, fetch="none")
+    assert offline.verdict == "indeterminate"
+    assert offline.reason.startswith("revocation-unavailable")
+    # and sohoa itself signs nothing with a revoked key, at any level
+    for level in (SignatureLevel.B_B, SignatureLevel.B_T, SignatureLevel.B_LT):
+        with pytest.raises(SigningError, match="revoked"):
+            sign_pdf(
+                pdfa_1page,
+                tmp_path / f"{level.value}.pdf",
+                SignatureRequest(level=level),
+                settings=signing_settings,
+                signer=revoked,
+            )
 
 
 def test_untrusted_root_is_named(signed_bt: bytes) -> None:
