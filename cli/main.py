@@ -30,6 +30,7 @@ _COMMAND_MODULES = (
     "cli.storage_cmd",
     "cli.service_cmd",
     "cli.agencies_cmd",
+    "cli.backup_cmd",
 )
 
 for _name in _COMMAND_MODULES:

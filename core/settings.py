@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     agency_code: str = "000.00.00.H00"
     #: JSON file correcting the dossier/agency code rules of storage.codes (empty: built-in).
     code_rules_file: Path | None = None
+    #: Keys of the second S3 server that `sohoa backup --to s3://host:port/bucket` writes to.
+    backup_s3_access_key: str = ""
+    backup_s3_secret_key: SecretStr = SecretStr("")
+    backup_s3_secure: bool = True
     seal_image: Path | None = None
     #: Base URL printed in the verification QR code.
     public_base_url: str = "http://127.0.0.1:8000"

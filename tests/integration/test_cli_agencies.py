@@ -20,7 +20,7 @@ class Done:
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """``sohoa ARGS`` through ``cli.main.main`` (its error-to-exit-code mapping included)."""
     monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("SOHOA_DATABASE_URL", raising=False)
@@ -40,7 +40,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     return _run
 
 
-def test_agencies_add_retire_list(run) -> None:  # type: ignore[no-untyped-def]
+def test_agencies_add_retire_list(run) -> None:
     empty = run("agencies", "list")
     assert empty.returncode == 0 and "register empty" in empty.stdout
     assert (
@@ -94,7 +94,7 @@ def test_agencies_add_retire_list(run) -> None:  # type: ignore[no-untyped-def]
     assert bad_date.returncode == 3 and "NNNN-TT-NN" in bad_date.stderr
 
 
-def test_procedures_add_centralised(run) -> None:  # type: ignore[no-untyped-def]
+def test_procedures_add_centralised(run) -> None:
     added = run(
         "procedures",
         "add",
