@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
   poppler-utils fonts-noto-core libnss3-tools softhsm2 make
+  postgresql-client  # pg_dump / psql for `sohoa backup` and `sohoa restore`
 )
 
 missing=()

@@ -8,7 +8,7 @@ import json
 import secrets
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -103,7 +103,7 @@ def _all_versions(rt: Runtime) -> dict[tuple[str, str], list[str]]:
 
 
 @pytest.fixture
-def seaweeds(tmp_path: Path) -> Iterator[list[EmbeddedSeaweedFS]]:
+def seaweeds(tmp_path: Path) -> Iterator[Callable[[str], EmbeddedSeaweedFS]]:
     started: list[EmbeddedSeaweedFS] = []
 
     def start(name: str) -> EmbeddedSeaweedFS:
@@ -114,13 +114,15 @@ def seaweeds(tmp_path: Path) -> Iterator[list[EmbeddedSeaweedFS]]:
         started.append(server)
         return server
 
-    yield start  # type: ignore[misc]
+    yield start
     for server in started:
         server.stop(grace=3.0)
 
 
 @pytest.mark.slow
-def test_restore_drill_postgresql_seaweedfs(tmp_path: Path, seaweeds) -> None:  # type: ignore[no-untyped-def]
+def test_restore_drill_postgresql_seaweedfs(
+    tmp_path: Path, seaweeds: Callable[[str], EmbeddedSeaweedFS]
+) -> None:
     source_url = _create_pg_database()
     target_url = _create_pg_database()
     first_s3 = seaweeds("s3-a")
