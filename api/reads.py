@@ -91,6 +91,7 @@ class SignedObject:
 
     key: str
     sha256: str
+    version_id: str | None = None
 
 
 def citizen_download(rt: Runtime, document_id: int, secret: str) -> SignedObject | None:
@@ -101,7 +102,12 @@ def citizen_download(rt: Runtime, document_id: int, secret: str) -> SignedObject
     """
     with _reader(rt).connect() as conn:
         row = conn.execute(
-            select(Document.signed_key, Document.signed_sha256, Dossier.access_secret_hash)
+            select(
+                Document.signed_key,
+                Document.signed_sha256,
+                Document.signed_version_id,
+                Dossier.access_secret_hash,
+            )
             .join(Dossier, Dossier.id == Document.dossier_id)
             .where(Document.id == document_id)
         ).first()
@@ -109,7 +115,9 @@ def citizen_download(rt: Runtime, document_id: int, secret: str) -> SignedObject
         return None
     if not access_secret_matches(row.access_secret_hash, secret):
         return None
-    return SignedObject(key=row.signed_key, sha256=row.signed_sha256)
+    return SignedObject(
+        key=row.signed_key, sha256=row.signed_sha256, version_id=row.signed_version_id
+    )
 
 
 __all__ = ["SignedObject", "citizen_download", "document_status"]

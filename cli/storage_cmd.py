@@ -1,4 +1,5 @@
-"""Storage commands: ``sohoa db upgrade``, ``sohoa storage check [--json]``, ``sohoa audit verify``.
+"""Storage commands: ``sohoa db upgrade``, ``sohoa storage check [--json]``,
+``sohoa audit verify [--objects]``.
 
 Failures raise ``core.errors`` classes; ``cli.main`` turns them into a one-line message and
 the error's exit code (``StorageUnavailable`` 51, ``IntegrityError`` 52, ``ServiceUnavailable``
@@ -14,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.runfile import effective_settings
 from core.errors import IntegrityError, ServiceUnavailable, StorageError
 from core.settings import get_settings
 
@@ -96,17 +98,48 @@ def check_storage(as_json: bool = False) -> dict[str, Any]:
     return report
 
 
-def audit_verify() -> int:
-    """Walk the audit chain; exits non-zero (IntegrityError) naming the first broken entry."""
+def audit_verify(objects: bool = False) -> int:
+    """Walk the audit chain; exits non-zero (IntegrityError) naming the first broken entry.
+
+    With ``objects``, also re-hash every stored object against its record and name each one
+    that is missing or altered (exit 52 if any).
+    """
     from storage import audit
     from storage.db import database_url, make_engine, session_factory
 
-    engine = make_engine(database_url(get_settings()))
-    with session_factory(engine)() as session:
-        count = audit.check_chain(session)
-    engine.dispose()
-    typer.echo(f"audit log: {count} entries, chain intact")
+    settings = effective_settings() if objects else get_settings()
+    engine = make_engine(database_url(settings))
+    try:
+        with session_factory(engine)() as session:
+            count = audit.check_chain(session)
+            typer.echo(f"audit log: {count} entries, chain intact")
+            if objects:
+                _verify_objects(session, settings)
+    finally:
+        engine.dispose()
     return count
+
+
+def _verify_objects(session: Any, settings: Any) -> None:
+    from storage.integrity import verify_objects
+    from storage.objects import ObjectStore
+
+    store = ObjectStore.from_settings(settings)
+    report = verify_objects(session, store)
+    for problem in report.problems:
+        record = problem.record
+        found = f", stored SHA-256 {problem.found_sha256}" if problem.found_sha256 else ""
+        typer.echo(
+            f"  {problem.problem.upper()}: {record.what}: s3://{record.bucket}/{record.key}"
+            f" (version {record.version_id or 'current'}), recorded SHA-256 {record.sha256}"
+            f"{found}"
+        )
+    if not report.ok:
+        raise IntegrityError(
+            f"{len(report.problems)} of {report.checked} stored objects missing or altered",
+            detail_vi=f"{len(report.problems)} đối tượng lưu trữ bị mất hoặc bị sửa",
+        )
+    typer.echo(f"objects: {report.checked} re-hashed, all match their records")
 
 
 def register(app: typer.Typer) -> None:
@@ -130,9 +163,14 @@ def register(app: typer.Typer) -> None:
         check_storage(as_json)
 
     @audit_app.command("verify")
-    def _audit_verify() -> None:
-        """Check the audit log's hash chain; non-zero exit names the first broken entry."""
-        audit_verify()
+    def _audit_verify(
+        objects: Annotated[
+            bool, typer.Option("--objects", help="Also re-hash every stored object.")
+        ] = False,
+    ) -> None:
+        """Check the audit log's hash chain (and with --objects every stored object against its
+        record); a non-zero exit names what is broken."""
+        audit_verify(objects)
 
     app.add_typer(db_app, name="db")
     app.add_typer(storage_app, name="storage")

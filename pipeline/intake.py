@@ -99,14 +99,17 @@ def submit_document(
         taken.add(key)
         keys.append(key)
     stored: list[str] = []
+    versions: list[str | None] = []
     try:
         for upload, key, digest in zip(uploads, keys, hashes, strict=True):
-            rt.objects.put_file(
-                rt.bucket(BucketRole.ORIGINALS),
-                key,
-                upload.path,
-                sha256=digest,
-                content_type=upload.content_type,
+            versions.append(
+                rt.objects.put_file(
+                    rt.bucket(BucketRole.ORIGINALS),
+                    key,
+                    upload.path,
+                    sha256=digest,
+                    content_type=upload.content_type,
+                ).version_id
             )
             stored.append(key)
         with rt.session() as session:
@@ -116,8 +119,8 @@ def submit_document(
             )
             if dossier.status == DossierStatus.RECEIVED:
                 records.set_dossier_status(session, dossier, DossierStatus.PROCESSING)
-            for upload, key, digest in zip(uploads, keys, hashes, strict=True):
-                records.add_original(
+            for upload, key, digest, version in zip(uploads, keys, hashes, versions, strict=True):
+                original = records.add_original(
                     session,
                     document,
                     upload_name=upload.name,
@@ -126,6 +129,7 @@ def submit_document(
                     size=upload.path.stat().st_size,
                     content_type=upload.content_type,
                 )
+                original.version_id = version
                 audit.append(
                     session,
                     actor=actor,

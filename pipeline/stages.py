@@ -92,14 +92,21 @@ def _run_stage(rt: Runtime, document_id: int, plan: _Plan[R]) -> None:
         if stored is not None and plan.adoptable(stored):
             # A crashed attempt stored this stage's output before recording it: adopt it
             # rather than produce and store a second version.
-            rt.objects.download(bucket, plan.key, output, stored.sha256)  # verified against it
-            outcome, digest = plan.adopt(output), stored.sha256
+            rt.objects.download(
+                bucket, plan.key, output, stored.sha256, version_id=stored.version_id
+            )  # verified against it
+            outcome, digest, version = plan.adopt(output), stored.sha256, stored.version_id
         else:
             outcome = plan.produce(work, output)
             digest = sha256_file(output)
-            rt.objects.put_file(bucket, plan.key, output, sha256=digest, replace=stored is not None)
+            version = rt.objects.put_file(
+                bucket, plan.key, output, sha256=digest, replace=stored is not None
+            ).version_id
     with rt.session() as session:
-        plan.record(session, get_document(session, document_id), digest, outcome)
+        document = get_document(session, document_id)
+        plan.record(session, document, digest, outcome)
+        # Reads of this record fetch exactly the version stored now (storage.verified).
+        records.record_object_version(document, plan.bucket, version)
     STAGE_SECONDS.labels(plan.metric).observe(time.perf_counter() - started)
 
 
@@ -110,15 +117,19 @@ def digitize(rt: Runtime, document_id: int) -> bool:
         if document.digitized_key is not None:
             return False
         dossier_code, ordinal = document.dossier.code, document.ordinal
-        originals = [(o.object_key, o.sha256, o.upload_name) for o in document.originals]
+        originals = [
+            (o.object_key, o.sha256, o.upload_name, o.version_id) for o in document.originals
+        ]
         title = f"{dossier_code}.{ordinal:02d} {document.type_name}"
     key = document_key(dossier_code, ordinal)
 
     def produce(work: Path, output: Path) -> tuple[str, int]:
         inputs = []
-        for index, (okey, sha, name) in enumerate(originals):
+        for index, (okey, sha, name, version) in enumerate(originals):
             target = work / f"{index:03d}-{adapters.plain_name(name)}"
-            rt.objects.download(rt.bucket(BucketRole.ORIGINALS), okey, target, sha)
+            rt.objects.download(
+                rt.bucket(BucketRole.ORIGINALS), okey, target, sha, version_id=version
+            )
             inputs.append(target)
         progress = _progress_writer(rt, document_id)
         return adapters.run_ocr(inputs, output, rt.settings, title, progress)
@@ -166,9 +177,19 @@ def sign(rt: Runtime, document_id: int, role: SignerRole, level: SignatureLevel)
         # The digitized copy is the file ``ocr`` wrote and validated as PDF/A-2b.
         from_ocr = not document.signed_sha256
         if document.signed_sha256:
-            source = (BucketRole.RESULTS, str(document.signed_key), document.signed_sha256)
+            source = (
+                BucketRole.RESULTS,
+                str(document.signed_key),
+                document.signed_sha256,
+                document.signed_version_id,
+            )
         else:
-            source = (BucketRole.DOCUMENTS, document.digitized_key, document.digitized_sha256)
+            source = (
+                BucketRole.DOCUMENTS,
+                document.digitized_key,
+                document.digitized_sha256,
+                document.digitized_version_id,
+            )
         known = {s.sha256 for s in document.signatures}
         dossier_code, ordinal = document.dossier.code, document.ordinal
         info = adapters.StampInfo(
@@ -176,12 +197,20 @@ def sign(rt: Runtime, document_id: int, role: SignerRole, level: SignatureLevel)
             document_id=document.id,
             document_name=document.type_name,
             verify_url=rt.settings.verify_url(reference_of(document)),
+            # Circular 01/2023/TT-VPCP: procedure code, the document's own identifier
+            # (its number and notation, else its place in the dossier) and, for a result,
+            # its validity go into the QR code.
+            procedure_code=document.dossier.procedure_code,
+            document_identifier=document.number_notation or f"{dossier_code}/{ordinal}",
+            is_result=document.kind == DocumentKind.RESULT,
         )
     key = document_key(dossier_code, ordinal)
 
     def produce(work: Path, output: Path) -> tuple[str, datetime | None]:
         source_path = work / "source.pdf"
-        rt.objects.download(rt.bucket(source[0]), source[1], source_path, source[2])
+        rt.objects.download(
+            rt.bucket(source[0]), source[1], source_path, source[2], version_id=source[3]
+        )
         return adapters.run_sign(
             source_path, output, rt.settings, role, level, info, written_by_ocr=from_ocr
         )

@@ -10,7 +10,9 @@ Public API::
     store.stat(bucket, key) -> StoredObject | None
     for chunk in store.iter_verified(bucket, key, sha256): ...      # IntegrityError at the end
     store.download(bucket, key, dest, sha256); store.read_bytes(bucket, key, sha256)
-    store.presigned_get(bucket, key, filename="Giấy khai sinh.pdf")  # short-lived URL
+    data_or_path = store.fetch_verified(bucket, key, sha256, version_id=v, spool_dir=d)
+    store.check_version(bucket, key, sha256, version_id=v)          # before a presigned URL
+    store.presigned_get(bucket, key, filename="Giấy khai sinh.pdf", version_id=v)
     store.delete(bucket, key, version_id=...)   # refused by object lock -> StorageError
 
 Buckets (``SOHOA_BUCKET_*``): ``originals`` holds uploads unchanged, ``documents`` the digitized
@@ -23,6 +25,11 @@ object's SHA-256 also goes into ``x-amz-meta-sha256`` (hex, ASCII) and belongs i
 and reads are re-hashed against it. Putting the same bytes at a key that already holds them is
 a no-op (idempotent workers); different bytes need ``replace=True`` and become a new version,
 the old one kept by versioning and the bucket's default retention (object lock).
+
+Reads that serve a *record* (:meth:`fetch_verified`, :meth:`check_version`) name the version
+the database recorded, so a later version written at the same key is never served instead,
+and treat a missing object like altered bytes: :class:`~core.errors.IntegrityError`, logged as
+an integrity alert. Nothing of such an object leaves before its hash has been checked.
 
 Errors: no answer / 5xx → :class:`~core.errors.StorageUnavailable` (retryable); refusals →
 :class:`~core.errors.StorageError`; missing → :class:`~core.errors.NotFound`.
@@ -58,6 +65,7 @@ from storage.s3client import (
 )
 from storage.s3errors import translate_errors
 from storage.s3multipart import upload_multipart, upload_single
+from storage.verified import VerifiedReads
 
 #: Parts of this size are held in memory one at a time; also the single-PUT threshold.
 DEFAULT_PART_SIZE = 16 * MiB
@@ -83,7 +91,7 @@ def _check_declared(bucket: str, key: str, declared: str | None, computed: str) 
         )
 
 
-class ObjectStore:
+class ObjectStore(VerifiedReads):
     """sohoa's buckets on one S3 server."""
 
     def __init__(
@@ -311,13 +319,15 @@ class ObjectStore:
                 detail_vi="Dữ liệu lưu trữ không khớp mã băm SHA-256 đã ghi nhận",
             )
 
-    def download(self, bucket: str, key: str, dest: Path, sha256: str) -> Path:
+    def download(
+        self, bucket: str, key: str, dest: Path, sha256: str, *, version_id: str | None = None
+    ) -> Path:
         """Download to ``dest`` (via a temporary file; nothing is left behind on mismatch)."""
         dest = Path(dest)
         partial = dest.with_name(dest.name + ".part")
         try:
             with partial.open("wb") as out:
-                for chunk in self.iter_verified(bucket, key, sha256):
+                for chunk in self.iter_verified(bucket, key, sha256, version_id=version_id):
                     out.write(chunk)
             partial.replace(dest)
         finally:
@@ -329,9 +339,16 @@ class ObjectStore:
         return b"".join(self.iter_verified(bucket, key, sha256))
 
     def presigned_get(
-        self, bucket: str, key: str, *, filename: str | None = None, expiry: timedelta | None = None
+        self,
+        bucket: str,
+        key: str,
+        *,
+        filename: str | None = None,
+        expiry: timedelta | None = None,
+        version_id: str | None = None,
     ) -> str:
-        """A short-lived GET URL (default ``SOHOA_PRESIGN_EXPIRY_SECONDS``) for a citizen."""
+        """A short-lived GET URL (default ``SOHOA_PRESIGN_EXPIRY_SECONDS``) for a citizen;
+        with ``version_id`` it serves that version even after a newer one is written."""
         params: dict[str, Any] = {}
         if filename:
             # RFC 6266/5987: an ASCII fallback plus the UTF-8 name percent-encoded.
@@ -342,7 +359,11 @@ class ObjectStore:
         with translate_errors("presign", bucket, key):
             return str(
                 self.client.presigned_get_object(
-                    bucket, key, expires=expiry or self.presign_expiry, response_headers=params
+                    bucket,
+                    key,
+                    expires=expiry or self.presign_expiry,
+                    response_headers=params,
+                    version_id=version_id,
                 )
             )
 

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
 from core.domain import (
+    BucketRole,
     DossierStatus,
     Role,
 )
@@ -125,6 +126,17 @@ def update_user(
         user.active = active
     session.flush()
     return user
+
+
+# --- object versions -----------------------------------------------------------------------
+
+
+def record_object_version(document: Document, bucket: BucketRole, version_id: str | None) -> None:
+    """Remember the S3 version the document's PDF in ``bucket`` was stored as."""
+    if bucket == BucketRole.DOCUMENTS:
+        document.digitized_version_id = version_id
+    elif bucket == BucketRole.RESULTS:
+        document.signed_version_id = version_id
 
 
 # --- dossiers ------------------------------------------------------------------------------

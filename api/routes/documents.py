@@ -52,14 +52,20 @@ def retry_document(document_id: DocumentId, rt: RuntimeDep, user: AnyUser) -> Ac
 
 @router.get("/{document_id}/download", status_code=status.HTTP_307_TEMPORARY_REDIRECT)
 def download_document(document_id: DocumentId, rt: RuntimeDep, _user: AnyUser) -> RedirectResponse:
-    """The document's latest PDF (signed if it is), via a short-lived presigned URL."""
+    """The document's latest PDF (signed if it is), via a short-lived presigned URL of the
+    version recorded for it (its stored metadata checked against the recorded SHA-256)."""
     with rt.sessions() as session:
         document = pipeline.get_document(session, document_id)
-        if document.signed_key:
+        if document.signed_key and document.signed_sha256:
             bucket, key = rt.bucket(BucketRole.RESULTS), document.signed_key
-        elif document.digitized_key:
+            sha, version = document.signed_sha256, document.signed_version_id
+        elif document.digitized_key and document.digitized_sha256:
             bucket, key = rt.bucket(BucketRole.DOCUMENTS), document.digitized_key
+            sha, version = document.digitized_sha256, document.digitized_version_id
         else:
             raise NotFound(f"document {document_id} has no PDF yet", detail_vi="Chưa có tệp PDF")
-    url = rt.objects.presigned_get(bucket, key, filename=key.rsplit("/", 1)[-1])
-    return RedirectResponse(url, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+    rt.objects.check_version(bucket, key, sha, version_id=version)
+    url = rt.objects.presigned_get(bucket, key, filename=key.rsplit("/", 1)[-1], version_id=version)
+    return RedirectResponse(
+        url, status_code=status.HTTP_307_TEMPORARY_REDIRECT, headers={"Cache-Control": "no-store"}
+    )

@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.background import BackgroundTasks
 
 from api import reads
 from api.auditbuffer import DownloadAudit
 from api.deps import DocumentId, DossierCode, PublicLimited, RuntimeDep, SessionDep
 from api.schemas import PublicDocument, PublicDossier
 from core.domain import BucketRole, DocumentStatus
-from core.errors import NotFound
+from core.errors import IntegrityError, NotFound
 from pipeline.context import Runtime
 from storage import audit, records
 from storage.models import Dossier
@@ -67,7 +67,11 @@ def public_dossier(code: DossierCode, secret: SecretHeader, session: SessionDep)
 @router.get(
     "/documents/{document_id}/download",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, 307: {"description": "presigned URL"}},
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        307: {"description": "presigned URL"},
+        500: {"description": "integrity-error: the stored file is missing or altered"},
+    },
 )
 def public_download(
     document_id: DocumentId,
@@ -76,7 +80,9 @@ def public_download(
     rt: RuntimeDep,
     redirect: Annotated[bool, Query(description="answer with a presigned S3 URL")] = False,
 ) -> Response:
-    """The signed PDF, streamed (verified against its SHA-256) or as a presigned redirect."""
+    """The signed PDF, checked against its recorded SHA-256 before the first byte is sent
+    (from memory, or from a verified temporary copy when large), or a presigned redirect to
+    the recorded version after its metadata was checked."""
     found = reads.citizen_download(rt, document_id, secret)
     if found is None:
         raise _not_found()
@@ -86,20 +92,40 @@ def public_download(
     # off the request path (api.auditbuffer): appending to the hash chain takes its head lock,
     # and citizens should not queue behind one another for it.
     recorder: DownloadAudit | None = getattr(request.app.state, "download_audit", None)
-    record = (
-        BackgroundTask(recorder.queue, key, sha)
-        if recorder is not None
-        else BackgroundTask(_audit_download, rt, key, sha)
-    )
-    if redirect:
-        url = rt.objects.presigned_get(bucket, key, filename=filename)
-        return RedirectResponse(url, 307, background=record)
-    return StreamingResponse(
-        rt.objects.iter_verified(bucket, key, sha),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        background=record,
-    )
+    tasks = BackgroundTasks()
+    if recorder is not None:
+        tasks.add_task(recorder.queue, key, sha)
+    else:
+        tasks.add_task(_audit_download, rt, key, sha)
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    try:
+        if redirect and found.version_id is not None:
+            # A version's bytes never change and the lock keeps it: checking its recorded
+            # hash in the metadata is checking what the URL serves.
+            rt.objects.check_version(bucket, key, sha, version_id=found.version_id)
+            url = rt.objects.presigned_get(
+                bucket, key, filename=filename, version_id=found.version_id
+            )
+            return RedirectResponse(url, 307, headers=headers, background=tasks)
+        content = rt.objects.fetch_verified(
+            bucket,
+            key,
+            sha,
+            version_id=found.version_id,
+            spool_dir=rt.settings.work_dir(),
+            memory_limit=rt.settings.verified_download_memory_bytes,
+        )
+    except IntegrityError:
+        # Logged as an integrity alert by the store; the citizen gets no byte of it.
+        raise IntegrityError(
+            "The stored file failed its integrity check; the office has been alerted.",
+            detail_vi="Tệp lưu trữ không vượt qua kiểm tra toàn vẹn; cơ quan đã được thông báo.",
+        ) from None
+    headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if isinstance(content, bytes):
+        return Response(content, media_type="application/pdf", headers=headers, background=tasks)
+    tasks.add_task(content.unlink, missing_ok=True)
+    return FileResponse(content, media_type="application/pdf", headers=headers, background=tasks)
 
 
 def _audit_download(rt: Runtime, key: str, sha: str) -> None:
