@@ -2,7 +2,8 @@
 
 Each file is one submitted document. A file is taken once its size has stopped changing (the
 scanner finished writing it), submitted through ``pipeline`` like an upload, queued for
-the worker, then moved to ``FOLDER/.done`` (or ``FOLDER/.failed`` with a ``.error`` note).
+the worker on the batch lane (``ocr-batch``: desk uploads go first), then moved to
+``FOLDER/.done`` (or ``FOLDER/.failed`` with a ``.error`` note).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def ingest_folder(
                         )
                         bar.console.print(f"[red]refused[/] {path.name}: {exc.message}")
                     else:
-                        tasks.schedule_digitize(document.id, document.page_count)
+                        tasks.schedule_digitize(document.id, document.page_count, batch=True)
                         path.replace(done_dir / path.name)
                         submitted += 1
                     sizes.pop(path, None)

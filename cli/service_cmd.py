@@ -47,29 +47,36 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="parallel tasks (0: settings)")] = 0,
     name: Annotated[str, typer.Option(help="node name (unique per host)")] = "sohoa",
     metrics_port: Annotated[int, typer.Option(help="serve Prometheus metrics (0: off)")] = 0,
+    queues: Annotated[
+        str, typer.Option(help="queues to serve: all, or some of sign,ocr,ocr-batch,housekeeping")
+    ] = "all",
 ) -> None:
-    """Run a Celery worker alone (settings from the environment)."""
-    from workers.celery_app import QUEUE, celery_app
+    """Run a Celery worker alone (settings from the environment).
+
+    Serving OCR and light queues together, it runs two Celery workers in one process group
+    (``workers.lanes``) so that a signature never waits behind an OCR.
+    """
+    from workers.celery_app import celery_app, parse_queues
+    from workers.lanes import split_lanes, start_light_lane, stop_lane, worker_argv
 
     settings = get_settings()
     settings.resolved_data_dir()
+    heavy, light = split_lanes(parse_queues(queues))
     if metrics_port:
         from workers.metrics import serve_metrics
 
         serve_metrics(metrics_port)
     count = concurrency or max(1, settings.worker_concurrency)
-    celery_app.worker_main(
-        [
-            "worker",
-            f"--loglevel={settings.log_level}",
-            f"--concurrency={count}",
-            f"--queues={QUEUE}",
-            "--pool=prefork",
-            "--without-gossip",
-            "--without-mingle",
-            f"--hostname={name}@%h",
-        ]
-    )
+    if not heavy:
+        heavy, light = light, ()
+    child = start_light_lane(light, name=name, loglevel=settings.log_level) if light else None
+    try:
+        celery_app.worker_main(
+            worker_argv(heavy, concurrency=count, name=name, loglevel=settings.log_level)
+        )
+    finally:
+        if child is not None:
+            stop_lane(child)
 
 
 def run(

@@ -13,6 +13,7 @@ pytest_plugins = [
     "tests.fixtures.s3",
     "tests.fixtures.db",
     "tests.fixtures.service",
+    "tests.fixtures.scale",
 ]
 
 RESOURCES = Path(__file__).parent / "resources"

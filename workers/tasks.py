@@ -3,6 +3,9 @@
 Transient faults (``ServiceUnavailable``: S3, TSA, OCSP, database) are retried with exponential
 backoff; anything else, or the last retry, leaves the document ``failed`` with its error, from
 where ``POST /documents/{id}/retry`` resumes. Time limits grow with the page count.
+
+The ``schedule_*`` functions pick each task's queue (``workers.celery_app``): a desk upload's
+OCR goes to ``ocr``, a hot-folder batch's to ``ocr-batch``, every signature to ``sign``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from core.domain import SignatureLevel, SignerRole, Stage
 from core.errors import OCRFailed, ServiceUnavailable, SohoaError
 from core.settings import Settings, get_settings
 from pipeline.bootstrap import open_runtime
-from workers.celery_app import celery_app
+from workers.celery_app import QUEUE_OCR, QUEUE_OCR_BATCH, QUEUE_SIGN, celery_app
 
 log = logging.getLogger(__name__)
 _runtime: pipeline.Runtime | None = None
@@ -98,17 +101,34 @@ def sign_task(self: Task, document_id: int, role: str, level: str) -> bool:
     )
 
 
-def schedule_digitize(document_id: int, pages: int) -> None:
-    """Queue the digitize stage of a document."""
+@celery_app.task(name="sohoa.housekeeping.ping")  # type: ignore[untyped-decorator]
+def ping_task() -> str:
+    """A no-op on the housekeeping queue: shows that a worker serves it (probes, tests)."""
+    return "pong"
+
+
+def digitize_queue(*, batch: bool) -> str:
+    """The queue of a document's OCR: desk uploads ahead of hot-folder batches."""
+    return QUEUE_OCR_BATCH if batch else QUEUE_OCR
+
+
+def schedule_digitize(document_id: int, pages: int, *, batch: bool = False) -> None:
+    """Queue the digitize stage of a document (``batch``: a hot-folder document, which waits
+    behind desk uploads)."""
     soft, hard = time_limits(get_settings(), pages)
-    digitize_task.apply_async((document_id,), soft_time_limit=soft, time_limit=hard)
+    digitize_task.apply_async(
+        (document_id,), soft_time_limit=soft, time_limit=hard, queue=digitize_queue(batch=batch)
+    )
 
 
 def schedule_sign(document_id: int, role: SignerRole, level: SignatureLevel, pages: int) -> None:
-    """Queue a signature of a document."""
+    """Queue a signature of a document (on ``sign``: it never waits behind an OCR)."""
     soft, hard = time_limits(get_settings(), max(1, pages // 10))
     sign_task.apply_async(
-        (document_id, role.value, level.value), soft_time_limit=soft, time_limit=hard
+        (document_id, role.value, level.value),
+        soft_time_limit=soft,
+        time_limit=hard,
+        queue=QUEUE_SIGN,
     )
 
 
@@ -123,7 +143,9 @@ def schedule_stage(
 
 
 __all__ = [
+    "digitize_queue",
     "digitize_task",
+    "ping_task",
     "schedule_digitize",
     "schedule_sign",
     "schedule_stage",

@@ -1,0 +1,76 @@
+"""Worker lanes: the heavy OCR queues and the light ones (signatures, housekeeping) apart.
+
+A Celery worker has one pool: a pool process busy with a 500-page OCR cannot take a signature,
+whatever the queue order. So ``sohoa worker`` serving both kinds (``sohoa run``, a one-host
+deployment) runs two Celery workers in one process group: itself for the OCR queues and a
+child for the light queues, with one pool process of its own. The child dies with its parent
+(``PR_SET_PDEATHSIG``) and is stopped with it, so the group starts and stops as one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from workers.celery_app import QUEUE_OCR, QUEUE_OCR_BATCH
+
+#: Queues whose tasks run for minutes (OCR); everything else is light.
+OCR_QUEUES = frozenset({QUEUE_OCR, QUEUE_OCR_BATCH})
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def split_lanes(queues: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``queues`` as (OCR queues, light queues), each in the order given."""
+    heavy = tuple(q for q in queues if q in OCR_QUEUES)
+    light = tuple(q for q in queues if q not in OCR_QUEUES)
+    return heavy, light
+
+
+def worker_argv(queues: Sequence[str], *, concurrency: int, name: str, loglevel: str) -> list[str]:
+    """The ``celery worker`` arguments of one lane."""
+    return [
+        "worker",
+        f"--loglevel={loglevel}",
+        f"--concurrency={concurrency}",
+        f"--queues={','.join(queues)}",
+        "--pool=prefork",
+        "--without-gossip",
+        "--without-mingle",
+        f"--hostname={name}@%h",
+    ]
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: a parent killed outright (SIGKILL, OOM) must
+    # not leave a light lane consuming on its own.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def start_light_lane(queues: Sequence[str], *, name: str, loglevel: str) -> subprocess.Popen[bytes]:
+    """Start the light lane's worker as a child in this process group (output inherited)."""
+    argv = worker_argv(queues, concurrency=1, name=f"{name}-light", loglevel=loglevel)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "workers.celery_app", *argv],
+        stdin=subprocess.DEVNULL,
+        # Only prctl runs between fork and exec: nothing that could deadlock on a lock.
+        preexec_fn=_die_with_parent,
+    )
+
+
+def stop_lane(process: subprocess.Popen[bytes], *, grace: float = 60.0) -> None:
+    """Warm shutdown of a lane (its running task finishes), SIGKILL after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+__all__ = ["OCR_QUEUES", "split_lanes", "start_light_lane", "stop_lane", "worker_argv"]
