@@ -121,6 +121,15 @@ class Settings(BaseSettings):
     #: Which corner of page 1 carries the verification QR code, and its side in points.
     qr_corner: Literal["top-left", "top-right", "bottom-left", "bottom-right"] = "bottom-right"
     qr_size: float = 72.0
+    #: The issuing system named in the QR code (Circular 01/2023/TT-VPCP: the system that
+    #: produced the digitized copy or result).
+    issuing_system: str = "sohoa"
+    #: Days a signed result stays valid, printed in its QR code as "Hiệu lực đến" (0: the
+    #: validity is not stated; set it when the procedure's results expire, e.g. 365).
+    result_validity_days: int = 0
+    #: Stamps and the QR code go into free space found from page 1's words and ink
+    #: (signing.placement); off: each goes exactly to its configured corner.
+    stamp_avoid_content: bool = True
     #: Seconds to wait for the TSA / OCSP / CRL servers.
     signing_network_timeout: float = 10.0
 

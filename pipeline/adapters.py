@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,12 @@ class StampInfo:
     document_id: int
     document_name: str
     verify_url: str
+    #: The procedure's code (mã thủ tục hành chính), printed in the QR code.
+    procedure_code: str = ""
+    #: The document's own identifier in the QR code: its number and notation (số, ký hiệu).
+    document_identifier: str = ""
+    #: A result (kết quả) carries its validity in the QR code (``SOHOA_RESULT_VALIDITY_DAYS``).
+    is_result: bool = False
 
 
 def open_object_store(settings: Settings) -> ObjectStore:
@@ -102,25 +108,80 @@ def run_sign(
 
     ``written_by_ocr``: ``source`` is the file :func:`run_ocr` wrote, which ``ocr`` validated
     as PDF/A-2b before storing it (fetched against its recorded SHA-256), so signing does not
-    validate it a second time.
+    validate it a second time. The stamps go where :func:`stamp_plan` says (free space).
     """
-    from signing.pades import QRContent, SignatureRequest, sign_pdf
+    from signing.pades import sign_pdf
 
-    request = SignatureRequest(
+    request = _sign_request(source, settings, role, level, info)
+    result = sign_pdf(source, output, request, settings=settings, base_validated=written_by_ocr)
+    if result.placement is not None and result.placement.notes:
+        log.warning(
+            "stamp placement: %s", "; ".join(result.placement.notes), extra={"role": role.value}
+        )
+    return result.signer_subject, result.signing_time
+
+
+def stamp_plan(pdf_path: Path, role: SignerRole, settings: Settings, info: StampInfo) -> Any:
+    """Where signing ``pdf_path`` as ``role`` will put the stamps and the QR code (a preview).
+
+    Runs the planning :func:`run_sign` runs (same request, same page-1 layout), so a preview
+    drawn from it shows the signature where it will be.
+
+    Args:
+        pdf_path: The PDF about to be signed (the digitized copy, or the officer-signed file).
+        role: Who signs next.
+        settings: The configuration (stamp sizes, corners, margin).
+        info: What the stamp and QR code show (the QR's length sets its printed size).
+
+    Returns:
+        A ``signing.placement.StampPlan``: ``placements`` (``name`` "agency" / "officer" /
+        "qr", ``rect`` = (x0, y0, x1, y1) in points on page 1 as displayed, origin at the
+        bottom-left, ``page`` 0 or ``None`` for an appended signature-information page,
+        ``where`` and ``scale``), ``page_box`` and ``notes``.
+    """
+    from signing.page_plan import plan_signature
+    from signing.request import SigningPolicy
+
+    request = _sign_request(pdf_path, settings, role, settings.default_signature_level, info)
+    return plan_signature(pdf_path, request, SigningPolicy.from_settings(settings))
+
+
+def page_occupied(pdf_path: Path) -> tuple[tuple[float, float, float, float], ...]:
+    """Page 1's word boxes and inked areas (``ocr.layout``), where no stamp may go."""
+    from ocr.layout import page_layout
+
+    return page_layout(pdf_path, 0).occupied
+
+
+def _sign_request(
+    source: Path, settings: Settings, role: SignerRole, level: SignatureLevel, info: StampInfo
+) -> Any:
+    from signing.pades import VN_TIME, QRContent, SignatureRequest
+
+    now = datetime.now(UTC)
+    valid_until = None
+    if info.is_result and settings.result_validity_days > 0:
+        valid_until = (
+            now.astimezone(VN_TIME) + timedelta(days=settings.result_validity_days)
+        ).date()
+    return SignatureRequest(
         role=role,
         level=level,
-        scan_time=datetime.now(UTC) if role == SignerRole.OFFICER else None,
+        scan_time=now if role == SignerRole.OFFICER else None,
         qr=QRContent(
             verification_url=info.verify_url,
             dossier_code=info.dossier_code,
             document_name=info.document_name,
-            issued_at=datetime.now(UTC),
+            issued_at=now,
+            procedure_code=info.procedure_code,
+            document_id=info.document_identifier,
+            issuing_system=settings.issuing_system,
+            valid_until=valid_until,
         ),
         # One field per role: a redelivered stage never adds a second field by the same role.
         field_name=f"sohoa-{role.value}",
+        occupied=page_occupied(source) if settings.stamp_avoid_content else None,
     )
-    result = sign_pdf(source, output, request, settings=settings, base_validated=written_by_ocr)
-    return result.signer_subject, result.signing_time
 
 
 def last_signature(path: Path, settings: Settings) -> tuple[str, datetime | None]:
@@ -170,4 +231,5 @@ __all__ = [
     "plain_name",
     "run_ocr",
     "run_sign",
+    "stamp_plan",
 ]

@@ -15,6 +15,7 @@ from core.domain import SignatureLevel
 from core.settings import Settings
 from signing.incremental import AppendOnlyPdf
 from signing.keys import Signer
+from signing.placement import StampPlan
 from signing.request import PdfACheck, SignatureRequest, SigningPolicy
 
 
@@ -38,6 +39,8 @@ class SigningJob:
     tsa_url: str
     now: datetime
     field_name: str
+    #: Where the stamps and the QR code went (set by the lay-out step).
+    plan: StampPlan | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from core.settings import Settings
 from signing.incremental import HASH_CHUNK, AppendOnlyPdf
 from signing.job import Layout, SigningJob
 from signing.keys import Signer, load_signer
+from signing.page_plan import lay_out, signature_count
 from signing.precheck import check_signer
 from signing.pyhanko_compat import ensure_esic_extension, run_and_release
 from signing.request import (
@@ -47,7 +48,7 @@ from signing.request import (
     SignResult,
     format_vn_time,
 )
-from signing.stamps import NoStamp, lay_out
+from signing.stamps import NoStamp
 from signing.trust import net_session, signing_validation_context
 
 #: pyHanko's object model is only partly annotated; treat it as untyped here.
@@ -66,10 +67,6 @@ def _run(coro: Any) -> Any:
         loop = asyncio.new_event_loop()
         _LOOPS.loop = loop
     return loop.run_until_complete(coro)
-
-
-def _timestamper(url: str, timeout: float, session: Any) -> HTTPTimeStamper:
-    return HTTPTimeStamper(url, timeout=max(1, int(timeout)), session=session)
 
 
 def _read_input(source: Path | bytes) -> bytes:
@@ -123,10 +120,6 @@ def _classify(exc: BaseException, level: SignatureLevel) -> Exception:
             detail_vi="Không lấy được thông tin thu hồi chứng thư",
         )
     return SigningError(f"signing failed: {chain[0]}")
-
-
-def _existing_signature_count(reader: Any) -> int:
-    return sum(1 for _ in fields.enumerate_sig_fields(reader, filled_status=True))
 
 
 def sign_pdf(
@@ -211,7 +204,7 @@ def prepare(
     reader = writer.prev
     if reader.encrypted:
         raise EncryptedPDF("the PDF is encrypted; cannot sign it")
-    already_signed = _existing_signature_count(reader)
+    already_signed = signature_count(writer)
     if already_signed:
         pdfa = PdfACheck.ALREADY_SIGNED
     elif base_validated:
@@ -266,7 +259,9 @@ def sign(job: SigningJob, layout: Layout) -> bytes:
     pdf_signer = pdf_signer_cls(
         meta,
         signer.pyhanko_signer,
-        timestamper=_timestamper(job.tsa_url, policy.network_timeout, tsa_session)
+        timestamper=HTTPTimeStamper(
+            job.tsa_url, timeout=max(1, int(policy.network_timeout)), session=tsa_session
+        )
         if job.needs_timestamp
         else None,
         stamp_style=layout.stamp_style or NoStamp(),
@@ -318,6 +313,7 @@ def write(job: SigningJob, update: bytes, output: Path | None) -> SignResult:
         pdfa=job.pdfa,
         base=data,
         update=update,
+        placement=job.plan,
     )
 
 

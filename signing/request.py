@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from core.domain import SignatureLevel, SignerRole
 from core.settings import Settings
@@ -30,22 +31,43 @@ class Corner(StrEnum):
 
 @dataclass(frozen=True)
 class QRContent:
-    """What the verification QR code holds: the URL, then dossier, document and issue time."""
+    """What the verification QR code holds (UTF-8, one short labelled line per field).
+
+    The URL comes first, so a phone opens it; then the dossier code, the document and its issue
+    time, and the fields Circular 01/2023/TT-VPCP names for a digitized copy's information: the
+    procedure code (mã thủ tục hành chính), the document's own identifier, the issuing system
+    and, for a result, its validity. Empty optional fields are left out, keeping the code small
+    enough for a phone camera at the printed size.
+    """
 
     verification_url: str
     dossier_code: str
     document_name: str
     issued_at: datetime
+    procedure_code: str = ""
+    #: The document's own identifier: its number and notation (số, ký hiệu) when it has one.
+    document_id: str = ""
+    #: The system that issued the digitized copy or result (``SOHOA_ISSUING_SYSTEM``).
+    issuing_system: str = ""
+    #: A result's last day of validity (``None``: not stated).
+    valid_until: date | None = None
 
     def payload(self) -> str:
-        return "\n".join(
-            (
-                self.verification_url,
-                f"Mã hồ sơ: {self.dossier_code}",
-                f"Tài liệu: {self.document_name}",
-                f"Ngày ban hành: {format_vn_time(self.issued_at)}",
-            )
-        )
+        lines = [
+            self.verification_url,
+            f"Mã hồ sơ: {self.dossier_code}",
+            f"Tài liệu: {self.document_name}",
+            f"Ngày ban hành: {format_vn_time(self.issued_at)}",
+        ]
+        if self.procedure_code:
+            lines.append(f"Mã TTHC: {self.procedure_code}")
+        if self.document_id:
+            lines.append(f"Số hiệu: {self.document_id}")
+        if self.issuing_system:
+            lines.append(f"Hệ thống: {self.issuing_system}")
+        if self.valid_until is not None:
+            lines.append(f"Hiệu lực đến: {self.valid_until.strftime('%d/%m/%Y')}")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -67,6 +89,10 @@ class SignatureRequest:
     field_name: str | None = None
     #: Replaces the whole stamp text when given (lines separated by newlines).
     stamp_text: str | None = None
+    #: Page 1's word boxes and inked areas (points, page as displayed, origin bottom-left),
+    #: found by ``ocr.layout``; stamps and the QR go into free space
+    #: (:mod:`signing.placement`). ``None``: not known; each goes exactly to its corner.
+    occupied: tuple[tuple[float, float, float, float], ...] | None = None
 
 
 class PdfACheck(StrEnum):
@@ -98,6 +124,9 @@ class SignResult:
     base: bytes = field(repr=False, compare=False, default=b"")
     #: The bytes the signature appended (signature dictionary, stamp, CMS, DSS, timestamp).
     update: bytes = field(repr=False, compare=False, default=b"")
+    #: Where the stamp and QR went (``signing.placement.StampPlan``); its ``notes`` name any
+    #: shrunk stamp, margin strip, appended signature-information page or overlap.
+    placement: Any = field(repr=False, compare=False, default=None)
 
     @cached_property
     def data(self) -> bytes:

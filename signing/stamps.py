@@ -14,20 +14,15 @@ from typing import Any
 
 from pyhanko.pdf_utils import generic as _generic
 from pyhanko.pdf_utils.generic import pdf_name
-from pyhanko.sign import fields
 
 from core.domain import SignerRole
-from core.errors import SigningError
 from signing import appearance
-from signing.job import Layout, SigningJob
 from signing.keys import Signer
+from signing.page_marks import QR_MARK, occupied_mark
 from signing.request import Corner, QRContent, SignatureRequest, SigningPolicy, format_vn_time
 
 #: pyHanko's object model is only partly annotated; treat it as untyped here.
 generic: Any = _generic
-
-#: A content-stream comment that marks our QR code (so a later signature does not add another).
-QR_MARK = b"%sohoa-qr\n"
 
 
 def stamp_box(
@@ -68,6 +63,7 @@ def media_box(page: Any) -> tuple[float, float, float, float]:
 
 
 Matrix = tuple[float, float, float, float, float, float]
+Rect = tuple[float, float, float, float]
 
 
 def page_rotation(page: Any) -> int:
@@ -120,6 +116,17 @@ class PageView:
             ys.append(b * u + d * v + f)
         return (round(min(xs)), round(min(ys)), round(max(xs)), round(max(ys)))
 
+    def display_rect(self, rect: tuple[float, float, float, float]) -> Rect:
+        """A user-space rectangle as displayed (the inverse of :meth:`user_rect`)."""
+        a, b, c, d, e, f = self.to_user
+        det = a * d - b * c  # ±1 for the four page rotations
+        xs, ys = [], []
+        for x, y in ((rect[0], rect[1]), (rect[2], rect[3])):
+            u, v = x - e, y - f
+            xs.append((d * u - c * v) / det)
+            ys.append((a * v - b * u) / det)
+        return (min(xs), min(ys), max(xs), max(ys))
+
     def form_matrix(self, w: float, h: float) -> Matrix:
         """/Matrix of an upright w×h appearance on this page (the page rotation undone)."""
         return {
@@ -154,10 +161,13 @@ class StampStyle:
         *,
         size: tuple[float, float] | None = None,
         matrix: Matrix | None = None,
+        font_size: float | None = None,
     ) -> None:
         self.policy, self.text, self.with_seal = policy, text, with_seal
         self.qr_payload = qr_payload
         self.size, self.matrix = size, matrix
+        #: The planned size (shrunk to fit free space), else the policy's.
+        self.font_size = font_size or policy.font_size
 
     def create_stamp(self, writer: Any, box: Any, text_params: Any) -> Stamp:
         font = appearance.load_stamp_font(self.policy.font_file)
@@ -176,7 +186,7 @@ class StampStyle:
             text=self.text,
             font=font,
             font_ref=font_ref,
-            font_size=self.policy.font_size,
+            font_size=self.font_size,
             seal_ref=seal_ref,
             seal_aspect=aspect,
             qr_ops=None
@@ -209,21 +219,22 @@ def stamp_text(
     return template.replace("{name}", name).replace("{time}", when)
 
 
-def draw_qr(writer: Any, qr: QRContent, corner: Corner, policy: SigningPolicy) -> None:
-    """Draw the QR code into page 1's content, in the signing revision.
+def draw_qr(writer: Any, qr: QRContent, rect: Rect, page_index: int = 0) -> None:
+    """Draw the QR code into a page's content at ``rect`` (displayed coordinates).
 
     Only allowed on a document with no signature yet: a later page-content change would
-    invalidate the earlier signatures, so :func:`sign_pdf` refuses that case.
+    invalidate the earlier signatures, so :func:`sign_pdf` refuses that case. The stream
+    records the QR's rectangle, so a later signature plans around it.
     """
-    page_ref = writer.find_page_for_modification(0)[0]
+    page_ref = writer.find_page_for_modification(page_index)[0]
     page = page_ref.get_object()
     view = PageView.of(page)
-    x, y, _, _ = stamp_box(corner, view.box, policy.qr_size, policy.qr_size, policy.margin)
-    ops = appearance.qr_content_ops(appearance.qr_matrix(qr.payload()), x, y, policy.qr_size)
+    x, y, x1, _ = rect
+    ops = appearance.qr_content_ops(appearance.qr_matrix(qr.payload()), x, y, x1 - x)
     # drawn in displayed coordinates, mapped onto the (possibly rotated) page
     ops = b"q %.4f %.4f %.4f %.4f %.4f %.4f cm\n" % view.to_user + ops + b"\nQ"
     before = generic.StreamObject(stream_data=b"q\n")
-    after = generic.StreamObject(stream_data=b"\nQ\n" + QR_MARK + ops + b"\n")
+    after = generic.StreamObject(stream_data=b"\nQ\n" + QR_MARK + occupied_mark(rect) + ops + b"\n")
     after.compress()
     contents = page.get("/Contents")
     existing = (
@@ -237,9 +248,9 @@ def draw_qr(writer: Any, qr: QRContent, corner: Corner, policy: SigningPolicy) -
     writer.update_container(page)
 
 
-def has_qr(writer: Any) -> bool:
-    """Whether an earlier sohoa signature already drew the QR code on page 1."""
-    page = writer.find_page_for_modification(0)[0].get_object()
+def has_qr(writer: Any, page_index: int = 0) -> bool:
+    """Whether an earlier sohoa signature already drew the QR code on the page (page 1)."""
+    page = writer.find_page_for_modification(page_index)[0].get_object()
     contents = page.get("/Contents")
     streams = list(contents) if isinstance(contents, generic.ArrayObject) else [contents]
     for stream in reversed(streams[-1:]):
@@ -247,40 +258,6 @@ def has_qr(writer: Any) -> bool:
         if isinstance(obj, generic.StreamObject) and obj.data.startswith(b"\nQ\n" + QR_MARK):
             return True
     return False
-
-
-def lay_out(job: SigningJob) -> Layout:
-    """Step 2: draw the QR code (first signature) and place the visible stamp on page 1."""
-    request, policy, writer = job.request, job.policy, job.writer
-    qr_in_stamp: str | None = None
-    if request.qr is not None and not (job.already_signed and has_qr(writer)):
-        if not job.already_signed:
-            draw_qr(writer, request.qr, request.qr_corner or policy.qr_corner, policy)
-        elif request.visible:
-            # Page content may not change once signed: the QR joins this signature's stamp.
-            qr_in_stamp = request.qr.payload()
-        else:
-            raise SigningError("a QR code on an already signed document needs a visible signature")
-
-    if not request.visible:
-        return Layout(fields.SigFieldSpec(job.field_name), None)
-    view = PageView.of(writer.find_page_for_modification(0)[0].get_object())
-    default_corner = (
-        policy.officer_corner if request.role is SignerRole.OFFICER else policy.agency_corner
-    )
-    width = policy.stamp_width + (policy.stamp_height if qr_in_stamp else 0)
-    height = policy.stamp_height
-    rect = stamp_box(request.stamp_corner or default_corner, view.box, width, height, policy.margin)
-    field_spec = fields.SigFieldSpec(job.field_name, on_page=0, box=view.user_rect(rect))
-    stamp_style = StampStyle(
-        policy,
-        stamp_text(request, policy, job.signer, job.now),
-        with_seal=request.role is SignerRole.AGENCY,
-        qr_payload=qr_in_stamp,
-        size=(width, height),
-        matrix=view.form_matrix(width, height),
-    )
-    return Layout(field_spec, stamp_style)
 
 
 class NoStamp:

@@ -179,12 +179,26 @@ def test_pdfsig_trusts_our_signatures(two_signatures: Path, nss_db: Path) -> Non
 
 
 def test_pdfsig_sees_the_revoked_signer(
-    dev_pki: DevPKI, signing_settings: Settings, pdfa_1page: Path, nss_db: Path, tmp_path: Path
+    dev_pki: DevPKI,
+    signing_settings: Settings,
+    pdfa_1page: Path,
+    nss_db: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """NSS asks OCSP by GET and rejects sub-second times: both quirks are handled by the dev PKI."""
+    from core.errors import SignerCertificateInvalid
+    from signing import pades
+
     signer = dev_signer(dev_pki, "revoked")
     assert signer.is_development and "Revoked" in signer.subject
     out = tmp_path / "revoked.pdf"
+    request = SignatureRequest(level=SignatureLevel.B_B, visible=False)
+    # sohoa itself refuses a revoked signer before signing (issue #13) ...
+    with pytest.raises(SignerCertificateInvalid):
+        sign_pdf(pdfa_1page, out, request, settings=signing_settings, signer=signer)
+    # ... so the file pdfsig must judge is made with that check bypassed.
+    monkeypatch.setattr(pades, "check_signer", lambda *args, **kwargs: None)
     sign_pdf(
         pdfa_1page,
         out,
