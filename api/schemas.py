@@ -153,6 +153,10 @@ class VerificationOut(BaseModel):
     reason: str | None = None
     signatures: list[dict[str, Any]]
     sha256: str
+    #: The verdict in Vietnamese, and the Vietnamese label of every report field (the web
+    #: pages and the CLI show the same words).
+    verdict_vi: str | None = None
+    labels_vi: dict[str, str] = Field(default_factory=dict)
 
 
 class Health(BaseModel):

@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -87,19 +87,81 @@ def sign_command(
         print(f"{output}: signed {result.level.value} by {result.signer_subject}{note}")
 
 
+def _when(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def _print_report(source: Path, report: Any) -> None:
+    """The human-readable report: English, then the Vietnamese label, per line."""
+    vi = report.labels_vi
+    print(f"{source}: {report.verdict.upper()} ({report.verdict_vi}) — {report.reason}")
+    for sig in report.signatures:
+        problems = ", ".join(
+            f"{p} ({v})" for p, v in zip(sig.problems, sig.problems_vi, strict=False)
+        )
+        lines = [
+            (vi["signer_subject"], "signer", sig.signer_subject),
+            (vi["issuer"], "issuer", sig.issuer),
+            (vi["serial_number"], "serial", sig.serial_number),
+            (vi["valid_from"], "valid from", _when(sig.valid_from)),
+            (vi["valid_to"], "valid to", _when(sig.valid_to)),
+            (vi["signing_time"], "signing time", _when(sig.signing_time)),
+            (vi["timestamp"], "timestamp", _when(sig.timestamp)),
+            (vi["level"], "level", sig.level or "-"),
+            (vi["trusted"], "trusted", str(sig.trusted)),
+            (vi["covers_whole_file"], "whole file", str(sig.covers_whole_file)),
+            (
+                vi["revocation_source"],
+                "revocation check",
+                f"{sig.revocation_source} ({sig.revocation_source_vi}) "
+                f"at {_when(sig.revocation_checked_at)}",
+            ),
+        ]
+        if sig.revoked:
+            lines.append((vi["revocation_time"], "revoked at", _when(sig.revocation_time)))
+        if sig.expired_certificate:
+            lines.append(
+                (
+                    vi["expired_certificate"],
+                    "not valid",
+                    f"{sig.expired_certificate} ({_when(sig.expired_on)})",
+                )
+            )
+        lines.append((vi["problems"], "problems", problems or "none"))
+        print(f"  {sig.field_name} [{sig.kind}]")
+        for label_vi, label, value in lines:
+            print(f"    {label} / {label_vi}: {value}")
+
+
 def verify_command(
     source: Annotated[Path, typer.Argument(help="The signed PDF.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report.")] = False,
+    online: Annotated[
+        bool,
+        typer.Option(
+            "--online",
+            help="Fetch OCSP/CRL for chains ending at a trusted root (default: embedded only).",
+        ),
+    ] = False,
 ) -> None:
-    """Verify every signature (xác thực chữ ký): exit 0 valid, 1 not valid, 2 unreadable."""
+    """Verify every signature (xác thực chữ ký): exit 0 valid, 1 not valid, 2 unreadable.
+
+    Offline by default: a file of unknown origin is checked against the trust roots and the
+    revocation data it carries; nothing is fetched from the URLs its certificates name.
+    """
     from signing import verify_pdf
+    from signing.pdfcaps import VerifyCaps, check_caps
 
     _quiet_pyhanko()
     settings = get_settings()
     pki = None
     from signing.devpki import dev_pki_exists, dev_pki_for
 
-    if settings.signing_key_source == "dev" and dev_pki_exists(settings.resolved_data_dir()):
+    if (
+        online
+        and settings.signing_key_source == "dev"
+        and dev_pki_exists(settings.resolved_data_dir())
+    ):
         # B-B/B-T signatures of the dev PKI need its OCSP responder to answer now.
         pki = dev_pki_for(settings.resolved_data_dir(), agency_name=settings.agency_name)
         try:
@@ -107,7 +169,9 @@ def verify_command(
         except RevocationUnavailable:
             pki = None  # the report will say which revocation data it could not get
     try:
-        report = verify_pdf(source, settings=settings)
+        data = source.read_bytes()
+        check_caps(data, VerifyCaps.from_settings(settings))
+        report = verify_pdf(data, settings=settings, fetch="trusted" if online else "none")
     except (CorruptFile, OSError) as exc:
         message = exc.message if isinstance(exc, SohoaError) else str(exc)
         print(f"sohoa: error [unreadable]: {message}", file=sys.stderr)
@@ -121,14 +185,7 @@ def verify_command(
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(f"{source}: {report.verdict.upper()} — {report.reason}")
-        for sig in report.signatures:
-            print(
-                f"  {sig.field_name}: {sig.kind} {sig.level or ''} by {sig.signer_subject}; "
-                f"time {sig.signing_time}; timestamp {sig.timestamp}; "
-                f"trusted={sig.trusted} whole-file={sig.covers_whole_file} "
-                f"problems={','.join(sig.problems) or 'none'}"
-            )
+        _print_report(source, report)
     raise typer.Exit(0 if report.verdict == "valid" else 1)
 
 
@@ -147,6 +204,9 @@ def export_root(
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
+    from cli.trust_cmd import trust_app
+
     app.command("sign")(sign_command)
     app.command("verify")(verify_command)
     app.add_typer(pki_app, name="pki")
+    app.add_typer(trust_app, name="trust")

@@ -188,7 +188,8 @@ def last_signature(path: Path, settings: Settings) -> tuple[str, datetime | None
     """Signer subject and time of the last signature in ``path`` (adopting stored output)."""
     from signing.verify import verify_pdf
 
-    report = verify_pdf(path, settings=settings)
+    # only the signer and time are needed: nothing to fetch
+    report = verify_pdf(path, settings=settings, fetch="none")
     signatures = [s for s in report.signatures if s.kind == "signature"]
     if not signatures:
         return "", None
@@ -196,10 +197,14 @@ def last_signature(path: Path, settings: Settings) -> tuple[str, datetime | None
 
 
 def verify_report(path: Path, settings: Settings) -> dict[str, Any]:
-    """The verification report of a PDF as plain JSON-able data."""
-    from signing.verify import verify_pdf
+    """The verification report of an uploaded PDF as plain JSON-able data.
 
-    result: dict[str, Any] = _jsonable(verify_pdf(path, settings=settings).to_dict())
+    An upload is of unknown origin: it is validated offline, in a child process under CPU,
+    memory and time limits (``signing.isolated``); a limit hit is ``VerifyLimit`` (422).
+    """
+    from signing.isolated import verify_upload
+
+    result: dict[str, Any] = _jsonable(verify_upload(path, settings))
     return result
 
 
