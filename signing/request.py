@@ -147,15 +147,27 @@ class SigningPolicy:
 
     md_algorithm: str = "sha256"
     font_file: Path = Path("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf")
+    #: Shrinks down to signing.placement.MIN_READABLE_FONT when free space is short.
     font_size: float = 8.0
     stamp_width: float = 200.0
     stamp_height: float = 64.0
+    #: 18 pt (6.35 mm) from the paper's edge: inside the page margins of Decree
+    #: 30/2020/NĐ-CP Appendix I (top/bottom 20-25 mm, left 30-35 mm, right 15-20 mm), where
+    #: an administrative document carries no text, and clear of printers' unprinted edge.
     margin: float = 18.0
+    #: No rule places the QR code: bottom-right is sohoa's choice, where reading ends, away
+    #: from the heading (top) and the signature blocks (top corners).
     qr_corner: Corner = Corner.BOTTOM_RIGHT
+    #: 25.4 mm: large enough for a phone camera at arm's length (modules >= 0.4 mm; the side
+    #: grows with the payload, signing.page_plan.qr_side).
     qr_size: float = 72.0
     seal_image: Path | None = None
     agency_name: str = ""
+    #: Decree 30/2020/NĐ-CP Appendix I: the agency's digital signature on an attached
+    #: document stands at the top right of its first page.
     agency_corner: Corner = Corner.TOP_RIGHT
+    #: Circular 01/2023/TT-VPCP Art. 8 names what the digitized copy's signature information
+    #: says (who digitized it, when), not where; the top left keeps it clear of the agency's.
     officer_corner: Corner = Corner.TOP_LEFT
     agency_text: str = "Ký bởi: {name}\nThời gian ký: {time}"
     officer_text: str = "Cán bộ số hóa: {name}\nThời gian số hóa: {time}"
