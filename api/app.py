@@ -15,7 +15,8 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import problems
 from api.auditbuffer import DownloadAudit
-from api.limits import BodyLimitMiddleware
+from api.headers import SecurityHeadersMiddleware
+from api.limits import BodyLimitMiddleware, UploadAuthMiddleware
 from api.metrics import MetricsMiddleware
 from api.ratelimit import TokenBucket
 from api.routes import agencies as agencies_routes
@@ -56,6 +57,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         summary="Số hóa hồ sơ: digitize, sign and return one-stop-shop dossiers.",
         version="0.1.0",
         lifespan=lifespan,
+        # Off in production (SOHOA_API_DOCS=false): the schema is a map for attackers too.
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
+        openapi_url="/openapi.json" if settings.api_docs else None,
     )
     app.state.runtime = runtime
     app.state.public_bucket = TokenBucket(settings.public_rate_limit_per_minute)
@@ -66,6 +71,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD
     )
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(UploadAuthMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -8,6 +8,7 @@ unexpected exceptions (500, without internals) use the same shape.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from core.errors import SohoaError, Unauthorized
+from core.errors import IntegrityError, SohoaError, Unauthorized
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://sohoa.gov.vn/problems/"
@@ -35,6 +36,16 @@ _HTTP_TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+#: An absolute filesystem path (``/srv/sohoa/work/sohoa-upload-x/000-scan.jpg``), not an URL's
+#: path (``s3://bucket/key``, ``https://…``): nothing of the server's layout goes to a client.
+_SERVER_PATH = re.compile(r"(?<![\w:/.])/(?:[^\s/'\"]+/)+([^\s/'\"]*)")
+
+
+def scrub_paths(text: str) -> str:
+    """``text`` with absolute server paths cut down to their last component."""
+    return _SERVER_PATH.sub(lambda m: m.group(1) or "…", text)
 
 
 def problem_type(code: str) -> str:
@@ -57,7 +68,7 @@ def problem_response(
         "type": problem_type(code),
         "title": title,
         "status": status,
-        "detail": detail,
+        "detail": scrub_paths(detail),
     }
     if instance:
         body["instance"] = instance
@@ -80,7 +91,7 @@ def from_error(exc: SohoaError, *, instance: str | None = None) -> JSONResponse:
         instance=instance,
         headers=headers,
         title_vi=exc.title_vi,
-        detail_vi=exc.detail_vi,
+        detail_vi=scrub_paths(exc.detail_vi) if exc.detail_vi else None,
         retryable=exc.retryable or None,
     )
 
@@ -103,7 +114,14 @@ def install(app: FastAPI) -> None:
 
     async def sohoa_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, SohoaError)
-        if exc.status >= 500:
+        if isinstance(exc, IntegrityError):
+            # A stored record is missing or altered: an alert, not a routine failure.
+            log.error(
+                "INTEGRITY ALERT: %s",
+                exc.message,
+                extra={"alert": "integrity", "code": exc.code, "path": request.url.path},
+            )
+        elif exc.status >= 500:
             log.warning("request failed", extra={"code": exc.code, "path": request.url.path})
         return from_error(exc, instance=request.url.path)
 
@@ -150,4 +168,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "from_error", "install", "problem_response", "problem_type"]
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "from_error",
+    "install",
+    "problem_response",
+    "problem_type",
+    "scrub_paths",
+]

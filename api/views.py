@@ -68,9 +68,14 @@ def dossier_out(dossier: Dossier) -> DossierOut:
 
 @contextmanager
 def spooled(files: list[UploadFile], settings: Settings) -> Iterator[list[Upload]]:
-    """Copy uploads to a private work directory (removed afterwards) as pipeline inputs."""
+    """Copy uploads to a private work directory (removed afterwards) as pipeline inputs.
+
+    The size limit counts all files of the request together (one document), so many small
+    files cannot add up to more than one large one may be.
+    """
     with tempfile.TemporaryDirectory(prefix="sohoa-upload-", dir=settings.work_dir()) as tmp:
         uploads: list[Upload] = []
+        total = 0
         for index, upload in enumerate(files):
             # Control characters (NUL above all) have no place in a stored file name.
             name = _CONTROL.sub("", upload.filename or "")[:255] or f"upload-{index + 1}"
@@ -78,10 +83,12 @@ def spooled(files: list[UploadFile], settings: Settings) -> Iterator[list[Upload
             upload.file.seek(0)
             with target.open("wb") as out:
                 shutil.copyfileobj(upload.file, out, 1024 * 1024)
-            if target.stat().st_size > settings.max_upload_bytes:
+            total += target.stat().st_size
+            if total > settings.max_upload_bytes:
                 raise TooLarge(
-                    f"{name} is larger than {settings.max_upload_bytes} bytes",
-                    detail_vi="Tệp vượt quá dung lượng cho phép",
+                    f"the files of this document are larger than {settings.max_upload_bytes}"
+                    " bytes together",
+                    detail_vi="Các tệp của tài liệu vượt quá dung lượng cho phép",
                 )
             uploads.append(
                 Upload(

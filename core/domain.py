@@ -52,6 +52,8 @@ class Role(StrEnum):
     RECEPTION = "reception"
     SIGNER = "signer"
     ADMIN = "admin"
+    #: Leaders (lãnh đạo): read-only, the 766 indicators.
+    LEADER = "leader"
 
 
 class Stage(StrEnum):

@@ -94,6 +94,19 @@ class DuplicateDocument(InputError):
     title_vi = "Tài liệu đã tồn tại trong hồ sơ"
 
 
+class PageCountMismatch(InputError):
+    """The scans do not have the number of paper pages reception declared (số trang kê khai).
+
+    Reception rules: every paper page is scanned, so a mismatch is refused before anything is
+    stored and the officer rescans or corrects the count.
+    """
+
+    code = "page-count-mismatch"
+    status = 422
+    exit_code = 12
+    title_vi = "Số trang quét không khớp số trang kê khai"
+
+
 class OCRFailed(SohoaError):
     """Tesseract failed on a page."""
 

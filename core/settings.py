@@ -96,8 +96,9 @@ class Settings(BaseSettings):
     #: Base URL printed in the verification QR code.
     public_base_url: str = "http://127.0.0.1:8000"
     #: Path of a document's verification page under ``public_base_url`` (what the QR opens);
-    #: ``{document}`` is replaced by the document's verification reference.
-    verify_path: str = "/api/v1/verify/{document}"
+    #: ``{document}`` is replaced by the document's verification reference. The default is the
+    #: web page (HTML for a phone's browser; JSON when the client asks for it).
+    verify_path: str = "/xac-minh/{document}"
     #: Key label of the scanning officer's key on the PKCS#11 token.
     officer_pkcs11_key_label: str | None = None
     #: PEM bundle of trusted roots for verification (the dev root is added in "dev" mode).

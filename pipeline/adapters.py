@@ -227,11 +227,27 @@ def plain_name(name: str) -> str:
     return safe_name(name)
 
 
+def page_image(pdf: Path, page: int, width: int) -> bytes:
+    """A PNG of page ``page`` (1-based) of ``pdf``, ``width`` pixels wide (thumbnails)."""
+    from ocr.preview import page_png
+
+    return page_png(pdf, page, width)
+
+
+def page_size(pdf: Path, page: int = 1) -> tuple[float, float]:
+    """Width and height in points of a page as displayed (for the stamp preview)."""
+    from ocr.preview import page_size as size
+
+    return size(pdf, page)
+
+
 __all__ = [
     "StampInfo",
     "check_input",
     "last_signature",
     "open_object_store",
+    "page_image",
+    "page_size",
     "pdf_text",
     "plain_name",
     "run_ocr",

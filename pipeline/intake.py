@@ -17,7 +17,7 @@ from core.domain import (
     SignerRole,
     audit_action,
 )
-from core.errors import Conflict, SohoaError
+from core.errors import Conflict, SohoaError, TooLarge
 from core.hashing import sha256_file
 from pipeline import adapters
 from pipeline.context import Runtime, Upload, get_document
@@ -85,6 +85,12 @@ def submit_document(
     pages = 0
     for upload in uploads:
         pages += adapters.check_input(upload.path, rt.settings)
+        # The page limit is per document (all its files), checked before anything is stored.
+        if pages > rt.settings.max_pages:
+            raise TooLarge(
+                f"the document has more than {rt.settings.max_pages} pages",
+                detail_vi=f"Tài liệu vượt quá {rt.settings.max_pages} trang cho phép",
+            )
     hashes = [sha256_file(u.path) for u in uploads]
     with rt.session() as session:
         dossier = records.get_dossier(session, dossier_code)

@@ -12,8 +12,8 @@ The period is inclusive and counts dossiers by their reception date (Vietnam loc
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Literal
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -45,6 +45,8 @@ class DigitizationIndicators:
     results_issued: int
     results_digitized_signed: int
     documents_reused: int
+    #: Submitted documents received in the period (the base of the reuse rate).
+    documents_submitted: int = 0
 
     @property
     def digitized_at_reception_rate(self) -> float:
@@ -54,6 +56,11 @@ class DigitizationIndicators:
     def results_digitized_rate(self) -> float:
         return _rate(self.results_digitized_signed, self.results_issued)
 
+    @property
+    def reuse_rate(self) -> float:
+        """Reused documents among the submitted documents received (tỷ lệ tái sử dụng)."""
+        return _rate(self.documents_reused, self.documents_submitted)
+
     def as_dict(self) -> dict[str, object]:
         """Plain values (dates as ISO strings) plus the rates, for JSON."""
         data: dict[str, object] = asdict(self)
@@ -61,6 +68,7 @@ class DigitizationIndicators:
         data["end"] = self.end.isoformat()
         data["digitized_at_reception_rate"] = self.digitized_at_reception_rate
         data["results_digitized_rate"] = self.results_digitized_rate
+        data["reuse_rate"] = self.reuse_rate
         return data
 
 
@@ -108,7 +116,77 @@ def digitization_indicators(
             .join(Dossier)
             .where(*in_period, Document.reused_from_id.is_not(None))
         ),
+        documents_submitted=count(
+            select(func.count(Document.id)).join(Dossier).where(*in_period, submitted)
+        ),
     )
 
 
-__all__ = ["DigitizationIndicators", "digitization_indicators"]
+Granularity = Literal["week", "month"]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The indicators of one week (Monday to Sunday) or calendar month, cut to the period."""
+
+    label: str
+    start: date
+    end: date
+    indicators: DigitizationIndicators
+
+
+def period_buckets(start: date, end: date, by: Granularity) -> list[tuple[date, date]]:
+    """Consecutive [first, last] days covering ``start``..``end`` by week or by month."""
+    if end < start:
+        return []
+    buckets: list[tuple[date, date]] = []
+    cursor = start
+    while cursor <= end:
+        if by == "week":
+            last = cursor + timedelta(days=6 - cursor.weekday())
+        else:
+            following = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+            last = following - timedelta(days=1)
+        last = min(last, end)
+        buckets.append((cursor, last))
+        cursor = last + timedelta(days=1)
+    return buckets
+
+
+#: More buckets than this is not a trend a person reads (about two years of weeks).
+MAX_BUCKETS = 120
+
+
+def trend(
+    session: Session, *, agency_code: str, start: date, end: date, by: Granularity = "week"
+) -> list[TrendPoint]:
+    """The 766 indicators week by week (ISO weeks) or month by month over [start, end]."""
+    points: list[TrendPoint] = []
+    for first, last in period_buckets(start, end, by)[-MAX_BUCKETS:]:
+        label = (
+            f"{first.isocalendar().year}-W{first.isocalendar().week:02d}"
+            if by == "week"
+            else f"{first.year}-{first.month:02d}"
+        )
+        points.append(
+            TrendPoint(
+                label=label,
+                start=first,
+                end=last,
+                indicators=digitization_indicators(
+                    session, agency_code=agency_code, start=first, end=last
+                ),
+            )
+        )
+    return points
+
+
+__all__ = [
+    "MAX_BUCKETS",
+    "DigitizationIndicators",
+    "Granularity",
+    "TrendPoint",
+    "digitization_indicators",
+    "period_buckets",
+    "trend",
+]

@@ -338,6 +338,16 @@ class AuditHead(Base):
     length: Mapped[int] = mapped_column(BigInteger)
 
 
+class WorkerHeartbeat(Base):
+    """A running worker's last sign of life, written every few seconds (``/readyz``)."""
+
+    __tablename__ = "worker_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    beat_at: Mapped[datetime] = mapped_column()
+
+
 class LoginAttempt(Base):
     """One login try (failed or not), for the per-user and per-address lockout."""
 
@@ -365,5 +375,6 @@ __all__ = [
     "Procedure",
     "Signature",
     "User",
+    "WorkerHeartbeat",
     "utcnow",
 ]

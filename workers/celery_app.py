@@ -94,7 +94,9 @@ def create_celery(settings: Settings | None = None) -> Celery:
     """A configured Celery app for ``settings`` (default: the environment's)."""
     settings = settings or get_settings()
     url = broker_url(settings)
-    app = Celery("sohoa", broker=url, include=["workers.tasks", "workers.leases"])
+    app = Celery(
+        "sohoa", broker=url, include=["workers.tasks", "workers.leases", "workers.heartbeat"]
+    )
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

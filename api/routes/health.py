@@ -1,19 +1,29 @@
-"""``/healthz`` (process up), ``/readyz`` (database, broker, S3) and ``/metrics``."""
+"""``/healthz`` (process up), ``/readyz`` (database, broker, S3, worker) and ``/metrics``.
+
+``/metrics`` follows ``SOHOA_METRICS_ACCESS``: ``open``, ``staff`` (an admin's bearer token) or
+``off`` (404). ``/readyz`` reports ``worker`` from the workers' heartbeats in the database
+(``workers.heartbeat``): 503 when none is younger than ``SOHOA_WORKER_HEARTBEAT_SECONDS``.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import func, select, text
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import RuntimeDep
 from api.schemas import Health
 from api.stage_metrics import StageCollector
-from core.domain import DocumentStatus
-from storage.models import Document
+from core.domain import DocumentStatus, Role
+from core.errors import Forbidden, NotFound, Unauthorized
+from pipeline.context import Runtime
+from pipeline.tokens import authenticate
+from storage.heartbeats import latest_beat
+from storage.models import Document, utcnow
 from workers.celery_app import QUEUE, celery_app
 
 log = logging.getLogger(__name__)
@@ -34,9 +44,20 @@ def _queue_depth() -> int:
             return int(count)
 
 
+def _worker_check(rt: Runtime) -> str:
+    with rt.sessions() as session:
+        last = latest_beat(session)
+    if last is None:
+        return "error: no worker has reported"
+    age = (utcnow() - last).total_seconds()
+    if age > rt.settings.worker_heartbeat_seconds:
+        return f"error: no worker heartbeat for {age:.0f}s"
+    return "ok"
+
+
 @router.get("/readyz", responses={503: {"model": Health}})
 def readyz(rt: RuntimeDep) -> JSONResponse:
-    """Database, broker and S3 are reachable (503 with the failing checks otherwise)."""
+    """Database, broker, S3 and a worker answer (503 with the failing checks otherwise)."""
     checks: dict[str, str] = {}
     try:
         with rt.engine.connect() as conn:
@@ -55,12 +76,33 @@ def readyz(rt: RuntimeDep) -> JSONResponse:
     except Exception as exc:
         rt.reset_objects()  # re-open (and re-ensure buckets) once S3 is back
         checks["s3"] = f"error: {type(exc).__name__}"
+    try:
+        checks["worker"] = _worker_check(rt)
+    except Exception as exc:
+        checks["worker"] = f"error: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values())
     body = Health(status="ok" if ok else "unavailable", checks=checks)
-    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+    return JSONResponse(
+        body.model_dump(), status_code=200 if ok else 503, headers={"Cache-Control": "no-store"}
+    )
 
 
-@router.get("/metrics", response_class=Response)
+async def _metrics_allowed(request: Request, rt: RuntimeDep) -> None:
+    access = rt.settings.metrics_access
+    if access == "off":
+        raise NotFound("Not found.", detail_vi="Không tìm thấy")
+    if access == "staff":
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("Authentication required.", detail_vi="Cần đăng nhập.")
+        user = await run_in_threadpool(
+            authenticate, rt, request.app.state.token_cache, token.strip()
+        )
+        if user.role != Role.ADMIN:
+            raise Forbidden("Metrics are for admins.", detail_vi="Chỉ quản trị viên.")
+
+
+@router.get("/metrics", response_class=Response, dependencies=[Depends(_metrics_allowed)])
 def metrics(rt: RuntimeDep, request: Request) -> Response:
     """Prometheus metrics: requests, pipeline stage latencies and failures, queue depth,
     documents per status."""

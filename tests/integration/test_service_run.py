@@ -99,7 +99,7 @@ def test_run_starts_everything_embedded_and_sigterm_stops_it_all(tmp_path: Path)
             what="readyz",
         )
         ready = httpx.get(f"http://127.0.0.1:{port}/readyz").json()
-        assert ready["checks"] == {"database": "ok", "broker": "ok", "s3": "ok"}
+        assert ready["checks"] == {"database": "ok", "broker": "ok", "s3": "ok", "worker": "ok"}
         name, _, password = credentials.partition(":")
         token = httpx.post(
             f"http://127.0.0.1:{port}/api/v1/auth/token",

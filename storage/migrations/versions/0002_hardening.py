@@ -7,6 +7,7 @@
 - ``documents.digitized_version_id`` / ``signed_version_id`` and ``original_files.version_id``:
   the S3 version each record was stored as, so reads fetch exactly that version.
 - ``login_attempts``: failed and successful logins, for the per-user and per-address lockout.
+- ``worker_heartbeats``: each running worker's last sign of life (``/readyz`` reports ``worker``).
 
 Revision ID: 0002
 Revises: 0001
@@ -73,8 +74,17 @@ def upgrade() -> None:
             unique=False,
         )
 
+    op.create_table(
+        "worker_heartbeats",
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("pid", sa.Integer(), nullable=False),
+        sa.Column("beat_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_worker_heartbeats")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("worker_heartbeats")
     with op.batch_alter_table("login_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_attempts_address_created_at"))
         batch_op.drop_index(batch_op.f("ix_login_attempts_username_created_at"))

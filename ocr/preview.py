@@ -1,0 +1,58 @@
+"""Small page images of a PDF for the pages (thumbnails, the stamp preview), via poppler.
+
+``ocr`` is the one area that runs poppler; the web asks for a page image through
+``pipeline.adapters.page_image`` and caches the PNG itself.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from core.errors import CorruptFile
+
+#: Seconds pdftoppm may take for one small page image before it is given up.
+TIMEOUT_SECONDS = 30
+
+
+def page_png(pdf: Path, page: int, width: int) -> bytes:
+    """Page ``page`` (1-based) of ``pdf`` as a PNG ``width`` pixels wide.
+
+    Raises:
+        CorruptFile: poppler cannot render that page.
+    """
+    with tempfile.TemporaryDirectory(prefix="sohoa-preview-") as tmp:
+        out = Path(tmp) / "page"
+        done = subprocess.run(
+            ["pdftoppm", "-png", "-f", str(page), "-l", str(page), "-singlefile",
+             "-scale-to-x", str(width), "-scale-to-y", "-1", str(pdf), str(out)],
+            capture_output=True, check=False, timeout=TIMEOUT_SECONDS,
+        )  # fmt: skip
+        png = out.with_suffix(".png")
+        if done.returncode != 0 or not png.exists():
+            raise CorruptFile(
+                f"cannot render page {page}: {done.stderr.decode(errors='replace')[:200]}",
+                detail_vi=f"Không hiển thị được trang {page}",
+            )
+        return png.read_bytes()
+
+
+def page_size(pdf: Path, page: int = 1) -> tuple[float, float]:
+    """Width and height in points of page ``page`` as displayed (rotation applied)."""
+    done = subprocess.run(
+        ["pdfinfo", "-f", str(page), "-l", str(page), str(pdf)],
+        capture_output=True, check=False, timeout=TIMEOUT_SECONDS,
+    )  # fmt: skip
+    for raw in done.stdout.decode(errors="replace").splitlines():
+        if raw.startswith(f"Page {page:>4} size:") or raw.startswith("Page size:"):
+            parts = raw.split(":", 1)[1].split()
+            width, height = float(parts[0]), float(parts[2])
+            rot_line = [r for r in done.stdout.decode(errors="replace").splitlines() if "rot:" in r]
+            if rot_line and rot_line[0].split()[-1] in ("90", "270"):
+                width, height = height, width
+            return width, height
+    raise CorruptFile("cannot read the page size", detail_vi="Không đọc được khổ trang")
+
+
+__all__ = ["page_png", "page_size"]
