@@ -161,7 +161,9 @@ class Settings(BaseSettings):
     jwt_ttl_minutes: int = 60
     public_rate_limit_per_minute: int = 30
     #: Seconds before a Redis broker hands an unacknowledged task (its worker died) to another.
-    broker_visibility_timeout: int = 3600
+    #: Live workers renew the lease of what they run every third of it (workers.leases), so
+    #: it bounds how soon a dead host's work moves on, not how long an OCR may take.
+    broker_visibility_timeout: int = 600
     #: Worker processes per `sohoa worker`; 0 means one (OCR itself runs pages in parallel).
     worker_concurrency: int = 1
     #: Task time limit: this base plus ``task_seconds_per_page`` for every page.
