@@ -7,6 +7,7 @@ the caller then queues the matching worker stage (see ``workers.tasks``).
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from core.domain import (
     AuditAction,
@@ -17,7 +18,7 @@ from core.domain import (
     SignerRole,
     audit_action,
 )
-from core.errors import Conflict, SohoaError, TooLarge
+from core.errors import Conflict, PageCountMismatch, SohoaError, TooLarge
 from core.hashing import sha256_file
 from pipeline import adapters
 from pipeline.context import Runtime, Upload, get_document
@@ -37,8 +38,15 @@ def create_dossier(
     applicant_id_number: str | None,
     applicant_phone: str | None,
     actor: str,
+    procedure_name: str | None = None,
+    applicant_email: str | None = None,
+    appointment_on: date | None = None,
 ) -> tuple[Dossier, str]:
-    """Register a dossier; returns it and the citizen's access secret (shown once)."""
+    """Register a dossier; returns it and the citizen's access secret (shown once).
+
+    ``procedure_name``, ``applicant_email`` and ``appointment_on`` (ngày hẹn trả kết quả) are
+    what the reception receipt prints besides the code.
+    """
     with rt.session() as session:
         dossier, secret = records.create_dossier(
             session,
@@ -50,6 +58,10 @@ def create_dossier(
             applicant_id_number=applicant_id_number,
             applicant_phone=applicant_phone,
         )
+        dossier.procedure_name = procedure_name
+        dossier.applicant_email = applicant_email
+        dossier.appointment_on = appointment_on
+        session.flush()
         audit.append(
             session,
             actor=actor,
@@ -69,8 +81,12 @@ def submit_document(
     type_name: str,
     summary: str | None,
     actor: str,
+    declared_pages: int | None = None,
 ) -> Document:
     """Check and store the originals of one document, then record it as ``queued``.
+
+    ``declared_pages`` is the number of paper pages reception counted: scans with another
+    page count are refused (:class:`PageCountMismatch`) before anything is stored.
 
     The originals reach S3 before the document row exists, so a document the API accepted
     (202) always has its bytes stored. If S3 fails part-way, the objects already written for
@@ -78,6 +94,7 @@ def submit_document(
 
     Raises:
         InputError subclasses for bad files (checked before anything is stored),
+        PageCountMismatch (scans ≠ declared pages),
         DuplicateDocument, StorageUnavailable (S3 down), NotFound (no such dossier).
     """
     if not uploads:
@@ -91,6 +108,12 @@ def submit_document(
                 f"the document has more than {rt.settings.max_pages} pages",
                 detail_vi=f"Tài liệu vượt quá {rt.settings.max_pages} trang cho phép",
             )
+    if declared_pages is not None and declared_pages != pages:
+        raise PageCountMismatch(
+            f"the scans have {pages} page(s), {declared_pages} declared",
+            detail_vi=f"Các tệp quét có {pages} trang, khác số trang kê khai ({declared_pages})."
+            " Hãy quét lại hoặc sửa số trang.",
+        )
     hashes = [sha256_file(u.path) for u in uploads]
     with rt.session() as session:
         dossier = records.get_dossier(session, dossier_code)
@@ -123,6 +146,7 @@ def submit_document(
             document = records.add_document(
                 session, dossier, kind=kind, type_name=type_name, summary=summary, page_count=pages
             )
+            document.declared_pages = declared_pages
             if dossier.status == DossierStatus.RECEIVED:
                 records.set_dossier_status(session, dossier, DossierStatus.PROCESSING)
             for upload, key, digest, version in zip(uploads, keys, hashes, versions, strict=True):
