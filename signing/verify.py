@@ -249,9 +249,13 @@ def _report(
         problems = [p for p in problems if p not in ("chain-invalid", "revocation-unavailable")]
         problems.insert(0, problem)
         verb = "expired on" if problem == "certificate-expired" else "is valid only from"
-        notes = f"certificate {checks.subject(cert)} {verb} {date.isoformat()}" + (
-            f"; {notes}" if notes else ""
-        )
+        # pyHanko's generic indication ("CERTIFICATE_CHAIN_GENERAL_FAILURE") is dropped
+        rest = [
+            n
+            for n in notes.split("; ")
+            if n and not n.startswith(("certificate chain not valid", "revocation status"))
+        ]
+        notes = "; ".join([f"certificate {checks.subject(cert)} {verb} {date.isoformat()}", *rest])
     path = status.validation_path
     chain_names = (
         [checks.subject(c) for c in path.iter_certs(include_root=True)] if path is not None else []

@@ -129,7 +129,7 @@ def issuer_chain(leaf: x509.Certificate | None, pool: Iterable[x509.Certificate]
         return []
     by_subject = {c.subject.dump(): c for c in pool}
     chain, current = [leaf], leaf
-    while len(chain) < 10 and not current.self_signed:
+    while len(chain) < 10 and current.self_signed == "no":  # "maybe"/"yes": a root
         issuer = by_subject.get(current.issuer.dump())
         if issuer is None or issuer in chain:
             break
