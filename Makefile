@@ -5,7 +5,7 @@ BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: bootstrap system venv lint format typecheck test test-fast run bench lock clean
+.PHONY: bootstrap system venv eark lint format typecheck test test-fast run bench lock clean
 
 bootstrap: system venv
 
@@ -13,6 +13,15 @@ system:
 	@bash scripts/bootstrap-system.sh
 
 venv: $(STAMP)
+
+# eark-validator (archive package tests) pins lxml 5.1.0: it lives in its own environment.
+EARK := .venv-eark/.installed
+eark: $(EARK)
+
+$(EARK): requirements-eark.lock
+	@test -x .venv-eark/bin/python || python3 -m venv .venv-eark
+	.venv-eark/bin/pip install -q --disable-pip-version-check -r requirements-eark.lock
+	@touch $@
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -33,7 +42,7 @@ typecheck: venv
 	$(BIN)/mypy
 
 # The whole suite: unit, integration (real Tesseract, S3, PostgreSQL, Redis, PKI) and e2e.
-test: bootstrap lint typecheck
+test: bootstrap eark lint typecheck
 	@bash scripts/test-services.sh
 	OMP_THREAD_LIMIT=1 $(BIN)/pytest $(PYTEST_ARGS)
 

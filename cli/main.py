@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "cli.service_cmd",
     "cli.agencies_cmd",
     "cli.backup_cmd",
+    "cli.archive_cmd",
 )
 
 for _name in _COMMAND_MODULES:
