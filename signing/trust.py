@@ -94,6 +94,8 @@ def _load_pem_bundle(path: Path, mtime: float) -> tuple[x509.Certificate, ...]:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigurationError(f"cannot read trust roots {path}: {exc.strerror}") from exc
+    if not data.strip():
+        return ()  # emptied by `sohoa trust remove`: nothing trusted
     if pem.detect(data):
         return tuple(x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True))
     return (x509.Certificate.load(data),)

@@ -68,8 +68,8 @@ def parse_certificates(data: bytes, where: str) -> list[x509.Certificate]:
 
 
 def _read(bundle: Path) -> list[x509.Certificate]:
-    if not bundle.is_file():
-        return []
+    if not bundle.is_file() or not bundle.read_bytes().strip():
+        return []  # an emptied bundle trusts nothing
     try:
         return parse_certificates(bundle.read_bytes(), str(bundle))
     except InputError as exc:
