@@ -111,8 +111,10 @@ def wrap_text(font: StampFont, text: str, size: float, max_width: float) -> list
     return lines
 
 
+@lru_cache(maxsize=16)
 def qr_matrix(payload: str) -> list[list[bool]]:
-    """The QR modules for ``payload`` (error correction M, no quiet zone)."""
+    """The QR modules for ``payload`` (error correction M, no quiet zone; cached: one
+    signature sizes the code when planning and draws it; callers never mutate it)."""
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 

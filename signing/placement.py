@@ -20,6 +20,8 @@ Coordinates are PDF points on the page *as displayed* (after /Rotate), origin bo
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -131,7 +133,7 @@ def plan_stamps(
         One :class:`Placement` per stamp; ``page=None`` for the appended page.
     """
     grid = _Grid(page_box, occupied)
-    appendix = _Grid(page_box, appendix_occupied)
+    appendix: _Grid | None = None
     placements: list[Placement] = []
     notes: list[str] = []
     for spec in stamps:
@@ -143,6 +145,7 @@ def plan_stamps(
                 notes.append(f"{spec.name}: {found.where.value} (scale {found.scale:.2f})")
             continue
         if can_append:
+            appendix = appendix or _Grid(page_box, appendix_occupied)
             rect = _nearest(appendix, spec.corner, spec.width, spec.height, margin, quarter=False)
             rect = rect or _corner_rect(page_box, spec.corner, spec.width, spec.height, margin)
             appendix.add(rect)
@@ -251,13 +254,13 @@ class _Grid:
     def _table(self) -> list[list[int]]:
         sat = getattr(self, "_sat", None)
         if sat is None:
-            sat = [[0] * (self.cols + 1) for _ in range(self.rows + 1)]
-            for r in range(self.rows):
-                running = 0
-                row, above, here = self.cells[r], sat[r], sat[r + 1]
-                for c in range(self.cols):
-                    running += row[c]
-                    here[c + 1] = above[c + 1] + running
+            # rows of running sums (itertools.accumulate runs in C), each added to the last
+            previous = [0] * (self.cols + 1)
+            sat = [previous]
+            for row in self.cells:
+                running = [0, *itertools.accumulate(row)]
+                previous = [a + b for a, b in zip(running, previous, strict=True)]
+                sat.append(previous)
             self._sat = sat
         return sat
 
@@ -269,35 +272,44 @@ class _Grid:
     def nearest_free(
         self, ideal_x: float, ideal_y: float, w: float, h: float, bounds: Rect
     ) -> Rect | None:
-        """The free w×h rectangle with its origin in ``bounds`` nearest (ideal_x, ideal_y)."""
+        """The free w×h rectangle with its origin in ``bounds`` nearest (ideal_x, ideal_y).
+
+        The ideal spot is tried exactly (a stamp on an empty page sits exactly at its
+        corner); otherwise origins on cell boundaries are searched, rows nearest first, each
+        row's free windows found in one pass over the summed-area table.
+        """
         lo_x, lo_y, hi_x, hi_y = bounds
         if lo_x > hi_x + 1e-6 or lo_y > hi_y + 1e-6:
             return None
-        xs = _steps(lo_x, hi_x, ideal_x)
-        ys = _steps(lo_y, hi_y, ideal_y)
+        ix, iy = min(max(ideal_x, lo_x), hi_x), min(max(ideal_y, lo_y), hi_y)
+        if self.is_free((ix, iy, ix + w, iy + h)):
+            return (ix, iy, ix + w, iy + h)
+        bx, by = self.box[0], self.box[1]
+        wc, hc = math.ceil(w / CELL - 1e-9), math.ceil(h / CELL - 1e-9)
+        c_lo = max(0, math.ceil((lo_x - bx) / CELL - 1e-9))
+        c_hi = min(self.cols - wc, math.floor((hi_x - bx) / CELL + 1e-9))
+        r_lo = max(0, math.ceil((lo_y - by) / CELL - 1e-9))
+        r_hi = min(self.rows - hc, math.floor((hi_y - by) / CELL + 1e-9))
+        if c_lo > c_hi or r_lo > r_hi:
+            return None
+        sat = self._table()
         best: tuple[float, Rect] | None = None
-        for y in ys:
-            dy = (y - ideal_y) ** 2
-            if best is not None and dy >= best[0]:
-                break  # ys are sorted by distance: nothing farther can be nearer
-            for x in xs:
-                d = dy + (x - ideal_x) ** 2
-                if best is not None and d >= best[0]:
-                    break
-                rect = (x, y, x + w, y + h)
-                if self.is_free(rect):
-                    best = (d, rect)
-                    break
+        for r in sorted(range(r_lo, r_hi + 1), key=lambda r: abs(by + r * CELL - iy)):
+            y = by + r * CELL
+            dy2 = (y - iy) ** 2
+            if best is not None and dy2 >= best[0]:
+                break  # rows come nearest first: nothing farther can be nearer
+            top, bottom = sat[r + hc], sat[r]
+            band = [t - b for t, b in zip(top, bottom, strict=True)]
+            free = [c for c in range(c_lo, c_hi + 1) if band[c + wc] == band[c]]
+            if not free:
+                continue
+            c = min(free, key=lambda c: abs(bx + c * CELL - ix))
+            x = bx + c * CELL
+            d = dy2 + (x - ix) ** 2
+            if best is None or d < best[0]:
+                best = (d, (x, y, x + w, y + h))
         return best[1] if best else None
-
-
-def _steps(lo: float, hi: float, ideal: float) -> list[float]:
-    """Grid positions from ``lo`` to ``hi`` (both included), nearest ``ideal`` first."""
-    ideal = min(max(ideal, lo), hi)
-    values = {lo, hi, ideal}
-    n = int((hi - lo) / CELL)
-    values.update(lo + i * CELL for i in range(n + 1))
-    return sorted(values, key=lambda v: (abs(v - ideal), v))
 
 
 def intersects(a: Rect, b: Rect) -> bool:
