@@ -39,6 +39,8 @@ _STATUS_COLUMNS = (
     Document.created_at,
     Document.updated_at,
     Document.verification_token,
+    Document.page_report,
+    Document.pages_to_rescan,
 )
 _SIGNATURE_COLUMNS = (
     Signature.level,

@@ -66,6 +66,21 @@ class ProblemBrief(BaseModel):
     detail: str | None = None
 
 
+class PageOut(BaseModel):
+    """One page's OCR report (báo cáo trang): kept text or OCR'd, and the quality gate."""
+
+    number: int
+    #: "ocr" (recognised) or "text-layer" (the page kept its own text).
+    source: str
+    #: "raster" (scan or rendered page) or "vector" (born-digital page kept as it is).
+    content: str = "raster"
+    confidence: float
+    estimated_accuracy: float
+    needs_rescan: bool
+    reason: str = ""
+    text_layer_rejected: str = ""
+
+
 class DocumentOut(BaseModel):
     id: int
     dossier_code: str
@@ -84,6 +99,11 @@ class DocumentOut(BaseModel):
     updated_at: datetime
     #: The reference of the QR verification link (staff only; an unguessable token).
     verification_ref: str | None = None
+    #: Per-page OCR reports (empty before digitization, or for documents digitized before
+    #: page reports existed).
+    pages: list[PageOut] = Field(default_factory=list)
+    #: Pages the OCR quality gate marked needs_rescan.
+    pages_to_rescan: int = 0
 
 
 class DossierOut(BaseModel):

@@ -12,12 +12,13 @@ from typing import Any
 
 from fastapi import UploadFile
 
-from api.schemas import DocumentOut, DossierOut, ProblemBrief, SignatureOut
+from api.schemas import DocumentOut, DossierOut, PageOut, ProblemBrief, SignatureOut
 from core.errors import TooLarge
 from core.settings import Settings
 from pipeline import Upload
 from storage.keys import safe_name
 from storage.models import Document, Dossier
+from storage.pages import decode as decode_pages
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -52,6 +53,11 @@ def document_body(source: Any, *, dossier_code: str, signatures: list[SignatureO
         created_at=source.created_at,
         updated_at=source.updated_at,
         verification_ref=getattr(source, "verification_token", None),
+        pages=[
+            PageOut.model_validate(page)
+            for page in decode_pages(getattr(source, "page_report", None))
+        ],
+        pages_to_rescan=getattr(source, "pages_to_rescan", 0) or 0,
     )
 
 

@@ -1,16 +1,20 @@
 """Entry point of the ``sohoa`` command: one Typer app, sub-commands registered per area.
 
 Every ``SohoaError`` becomes a one-line message on stderr (English, and Vietnamese where the error
-has it) and the error's exit code; no traceback reaches the user.
+has it) and the error's exit code; with ``--json`` also a JSON error object on stdout
+(``cli.errors_out``); no traceback reaches the user.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 
 import typer
+from typer.exceptions import TyperException
 
+from cli.errors_out import report, report_json, report_sohoa_error, wants_json
 from core.errors import SohoaError
 from core.logging import configure_logging
 from core.settings import get_settings
@@ -42,17 +46,37 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns (and exits with) the process exit code."""
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
+    as_json = wants_json(argv)
     try:
-        app(args=argv, standalone_mode=True)
+        result = app(args=argv, standalone_mode=False)
     except SohoaError as exc:
-        line = f"sohoa: error [{exc.code}]: {exc.message}"
-        if exc.detail_vi:
-            line += f" / {exc.detail_vi}"
-        print(line, file=sys.stderr)
+        report_sohoa_error(exc, as_json=as_json)
         sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("sohoa: aborted / đã hủy", file=sys.stderr)
+        sys.exit(1)
+    except TyperException as exc:
+        # Usage errors (unknown option, missing argument): click's own message, and with
+        # --json the same refusal as an object (exit code 2, as click gives).
+        code = int(getattr(exc, "exit_code", 2))
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        if as_json:
+            format_message = getattr(exc, "format_message", None)
+            message = format_message() if callable(format_message) else str(exc)
+            report_json("usage-error", str(message), "Lệnh không hợp lệ", code)
+        sys.exit(code)
     except KeyboardInterrupt:
         print("sohoa: interrupted / đã dừng", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:  # a bug, not an input: still one line (and JSON), never a traceback
+        logging.getLogger("sohoa.cli").debug("unexpected error", exc_info=True)
+        message = f"unexpected {type(exc).__name__}: {exc}"[:500]
+        report("internal-error", message, "Lỗi hệ thống", 1, as_json=as_json)
+        sys.exit(1)
+    if isinstance(result, int) and result:
+        sys.exit(result)
     return 0
 
 

@@ -94,6 +94,19 @@ class DuplicateDocument(InputError):
     title_vi = "Tài liệu đã tồn tại trong hồ sơ"
 
 
+class XFAForm(InputError):
+    """An XFA form (biểu mẫu XFA): its content lives only in the XFA stream, not in the pages.
+
+    Converting it would silently keep empty pages, so it is refused by name; the citizen or
+    officer can print it to PDF (or scan the paper form) instead.
+    """
+
+    code = "xfa-form"
+    status = 422
+    exit_code = 11
+    title_vi = "Biểu mẫu XFA không được hỗ trợ"
+
+
 class PageCountMismatch(InputError):
     """The scans do not have the number of paper pages reception declared (số trang kê khai).
 

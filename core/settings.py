@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.domain import SignatureLevel
@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     tessdata_best_dir: Path | None = None
     #: JPEG quality of stored grey/colour page images that had to be re-encoded.
     ocr_jpeg_quality: int = 80
+    #: Quality gate: a page whose estimated character accuracy is below this is marked
+    #: needs_rescan (national digitization guidance 2025: ≥ 98% for Vietnamese).
+    ocr_min_accuracy: float = Field(default=0.98, ge=0.0, le=1.0)
+    #: Check a born-digital page's text layer against Tesseract's reading of the page.
+    ocr_check_text_layers: bool = True
 
     # --- storage -------------------------------------------------------------------------
     #: "host:port" of the S3 server; empty starts an embedded SeaweedFS under data_dir.

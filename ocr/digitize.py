@@ -17,16 +17,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import pytesseract
-
 from core.errors import ConfigurationError, InputError
 from core.hashing import sha256_file
 from core.settings import Settings, get_settings
-from ocr.engine import OcrOptions, PageTask, process_page
-from ocr.inputs import ARCHIVE_MIN_DPI, InputInfo
+from ocr.engine import PageTask, process_page
+from ocr.inputs import ARCHIVE_MIN_DPI, InputInfo, apply_pixel_limit
 from ocr.inputs import check_input as _check_file
 from ocr.page import PageResult, PageSourceKind
 from ocr.pdfa import write_pdfa
+from ocr.quality import DEFAULT_MIN_ACCURACY
+from ocr.quality import judge as quality_gate
+from ocr.tesseract import OcrOptions, available_languages
 
 Stage = Literal["checked", "page-done", "writing", "done"]
 
@@ -51,6 +52,13 @@ class PageReport:
     ``archival_dpi`` is False when the source scan is below the 200 dpi that Vietnamese
     digitization rules ask for: the page is kept as scanned (upsampling adds no detail), and
     the clerk can be told to rescan.
+
+    Quality gate (``ocr.quality``): ``estimated_accuracy`` is the character accuracy expected
+    from the page's mean word confidence (calibrated; 1.0 for a page's own text layer);
+    ``needs_rescan`` is True under ``SOHOA_OCR_MIN_ACCURACY`` and ``reason`` says why.
+    ``text_layer_rejected`` names why a page's own text layer was not kept (``ocr.textcheck``);
+    ``content`` is "raster" (a scan, or a rendered page) or "vector" (born-digital page kept as
+    it is) and ``changes`` lists what PDF/A-2b conversion changed on a kept page.
     """
 
     index: int
@@ -65,6 +73,12 @@ class PageReport:
     timings: dict[str, float] = field(default_factory=dict)
     source_dpi: int = 0
     archival_dpi: bool = True
+    estimated_accuracy: float = 1.0
+    needs_rescan: bool = False
+    reason: str = ""
+    text_layer_rejected: str = ""
+    content: str = "raster"
+    changes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,11 +96,18 @@ class DigitizeReport:
     languages: str
     title: str | None
     timings: dict[str, float]
+    min_accuracy: float = DEFAULT_MIN_ACCURACY
+
+    @property
+    def pages_to_rescan(self) -> int:
+        """How many pages the quality gate flagged (``needs_rescan``)."""
+        return sum(1 for p in self.pages if p.needs_rescan)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (paths as strings)."""
         data = asdict(self)
         data["output"] = str(self.output)
+        data["pages_to_rescan"] = self.pages_to_rescan
         return data
 
 
@@ -103,11 +124,7 @@ def check_input(path: Path, settings: Settings) -> InputInfo:
 
 
 def _check_languages(languages: str, tessdata: Path | None) -> None:
-    config = f"--tessdata-dir {tessdata}" if tessdata else ""
-    try:
-        available = set(pytesseract.get_languages(config=config))
-    except pytesseract.TesseractNotFoundError as exc:
-        raise ConfigurationError("tesseract is not installed (apt install tesseract-ocr)") from exc
+    available = available_languages(tessdata)
     missing = [lang for lang in languages.split("+") if lang not in available]
     if missing:
         raise ConfigurationError(
@@ -132,6 +149,7 @@ def ocr_options(settings: Settings) -> OcrOptions:
         min_dpi=settings.ocr_min_dpi,
         tessdata_dir=tessdata,
         jpeg_quality=settings.ocr_jpeg_quality,
+        check_text_layers=settings.ocr_check_text_layers,
     )
 
 
@@ -164,6 +182,31 @@ def _run_pages(
     return [results[i] for i in sorted(results)]
 
 
+def _page_report(result: PageResult, min_accuracy: float) -> PageReport:
+    source_dpi = result.source_dpi or result.dpi
+    gate = quality_gate(result, min_accuracy)
+    return PageReport(
+        result.index,
+        result.dpi,
+        result.rotation,
+        result.skew,
+        result.confidence,
+        result.text,
+        result.source,
+        round(result.width, 2),
+        round(result.height, 2),
+        {k: round(v, 3) for k, v in result.timings.items()},
+        source_dpi=source_dpi,
+        archival_dpi=source_dpi >= ARCHIVE_MIN_DPI,
+        estimated_accuracy=gate.estimated_accuracy,
+        needs_rescan=gate.needs_rescan,
+        reason=gate.reason,
+        text_layer_rejected=result.text_layer_rejected,
+        content="vector" if result.vector_source is not None else "raster",
+        changes=list(result.changes),
+    )
+
+
 def digitize(
     inputs: Sequence[Path],
     output: Path,
@@ -189,6 +232,7 @@ def digitize(
     started = time.perf_counter()
     if not inputs:
         raise InputError("no input files given", detail_vi="Chưa chọn tệp đầu vào")
+    apply_pixel_limit(settings)
     infos: list[InputInfo] = [_check_file(Path(p), settings) for p in inputs]
     options = ocr_options(settings)
     tasks = [
@@ -223,23 +267,7 @@ def digitize(
     written = time.perf_counter()
     report = DigitizeReport(
         output=output,
-        pages=[
-            PageReport(
-                r.index,
-                r.dpi,
-                r.rotation,
-                r.skew,
-                r.confidence,
-                r.text,
-                r.source,
-                round(r.width, 2),
-                round(r.height, 2),
-                {k: round(v, 3) for k, v in r.timings.items()},
-                source_dpi=r.source_dpi or r.dpi,
-                archival_dpi=(r.source_dpi or r.dpi) >= ARCHIVE_MIN_DPI,
-            )
-            for r in results
-        ],
+        pages=[_page_report(r, settings.ocr_min_accuracy) for r in results],
         text="\n\f".join(r.text for r in results),
         input_sha256=[sha256_file(Path(p)) for p in inputs],
         output_sha256=sha256_file(output),
@@ -254,6 +282,7 @@ def digitize(
             "write": round(written - pages_done, 3),
             "total": round(time.perf_counter() - started, 3),
         },
+        min_accuracy=settings.ocr_min_accuracy,
     )
     # Debug level: the CLI prints its own summary and INFO lines would cut into its progress bar.
     log.debug(

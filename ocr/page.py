@@ -36,10 +36,11 @@ class TextLine:
 class StoredImage:
     """The page image as it goes into the PDF: already-encoded bytes and their PDF filter.
 
-    ``filter`` is ``/DCTDecode`` (JPEG) or ``/FlateDecode`` (1-bit bilevel scans). When
-    ``pdf_source`` is set (a PDF file and page index whose only image is this JPEG), ``data`` is
-    empty: the image is copied from that PDF when the output is written, so a long scanned
-    document is never held in memory.
+    ``filter`` is ``/DCTDecode`` (JPEG), ``/CCITTFaxDecode`` (bilevel scans) or
+    ``/FlateDecode`` (palette scans, 1-bit fallback). When ``pdf_source`` is set (a PDF file
+    and page index whose only image is this one), ``data`` is empty: the image stream is copied
+    from that PDF unchanged when the output is written, so a long scanned document is never
+    held in memory and a JBIG2 or CCITT scan keeps its own coding.
     """
 
     data: bytes
@@ -49,6 +50,13 @@ class StoredImage:
     colour_space: str
     bits: int
     pdf_source: tuple[Path, int] | None = None
+    #: ``/DecodeParms`` of the stream (CCITT G4 needs its columns and polarity).
+    decode_parms: dict[str, int | bool] | None = None
+    #: The RGB lookup table when ``colour_space`` is ``/Indexed`` (over DeviceRGB).
+    palette: bytes | None = None
+    #: The size the image is drawn at, in points, when it is not its pixels at ``dpi`` (an
+    #: image copied from a source PDF covers that page's box exactly).
+    drawn_size: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,3 +94,9 @@ class PageResult:
     source: PageSourceKind
     timings: dict[str, float] = field(default_factory=dict)
     source_dpi: int = 0
+    #: Why a page that had a text layer was OCR'd (``ocr.textcheck`` reasons), else "".
+    text_layer_rejected: str = ""
+    #: The source PDF page kept as vector content (born-digital), or None for a raster page.
+    vector_source: tuple[Path, int] | None = None
+    #: What was changed in a kept vector page to conform to PDF/A-2b (filled in by ``ocr.pdfa``).
+    changes: tuple[str, ...] = ()

@@ -112,8 +112,11 @@ def _n(value: float) -> str:
 
 def image_matrix(page: PageResult) -> list[float]:
     """The ``cm`` matrix drawing the stored image centred on the page, turned by its angle."""
-    width = page.image.width * 72.0 / page.dpi
-    height = page.image.height * 72.0 / page.dpi
+    if page.image.drawn_size is not None:
+        width, height = page.image.drawn_size
+    else:
+        width = page.image.width * 72.0 / page.dpi
+        height = page.image.height * 72.0 / page.dpi
     radians = math.radians(page.angle)
     c, s = math.cos(radians), math.sin(radians)
     # Snap exact quarter turns so 90° pages get clean integer matrices.
@@ -157,6 +160,7 @@ _IMAGE_KEYS = frozenset(
         "/BitsPerComponent",
         "/Filter",
         "/DecodeParms",
+        "/Decode",
         "/Length",
     )
 )
@@ -181,6 +185,28 @@ def _image(
     return image
 
 
+def _describe(image: Stream, page: PageResult) -> None:
+    """Set the image dictionary of a stream sohoa encoded (a copied one keeps its own)."""
+    stored = page.image
+    image.Width = stored.width
+    image.Height = stored.height
+    if stored.colour_space == "/Indexed" and stored.palette is not None:
+        image.ColorSpace = Array(
+            [
+                Name.Indexed,
+                Name.DeviceRGB,
+                len(stored.palette) // 3 - 1,
+                pikepdf.String(stored.palette),
+            ]
+        )
+    else:
+        image.ColorSpace = Name(stored.colour_space)
+    image.BitsPerComponent = stored.bits
+    image.Filter = Name(stored.filter)
+    if stored.decode_parms:
+        image.DecodeParms = Dictionary({key: value for key, value in stored.decode_parms.items()})
+
+
 def build_document(
     pages: Sequence[PageResult], *, title: str | None, language: str, sources: ExitStack
 ) -> pikepdf.Pdf:
@@ -195,11 +221,8 @@ def build_document(
         image = _image(pdf, page, sources, opened)
         image.Type = Name.XObject
         image.Subtype = Name.Image
-        image.Width = page.image.width
-        image.Height = page.image.height
-        image.ColorSpace = Name(page.image.colour_space)
-        image.BitsPerComponent = page.image.bits
-        image.Filter = Name(page.image.filter)
+        if page.image.pdf_source is None:
+            _describe(image, page)
         matrix = " ".join(_n(v) for v in image_matrix(page))
         content = f"q {matrix} cm /Im0 Do Q\n{text_layer(page.lines, page.height)}\n"
         contents = Stream(pdf, zlib.compress(content.encode("ascii"), 6))

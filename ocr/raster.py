@@ -1,7 +1,8 @@
 """Page images: PDF pages rasterized with pdf2image (poppler), image files read with Pillow.
 
 pdf2image writes PPM: PNG output costs ~50× more. A scanner PDF whose page is one upright JPEG
-skips poppler entirely: the JPEG is decoded directly and stored unchanged.
+skips poppler entirely: the JPEG is decoded directly and stored unchanged; one whose page is one
+CCITT, JBIG2 or Flate scan is rendered by poppler for OCR, and its image stored unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from PIL import Image
 
 from core.errors import CorruptFile
-from ocr.inputs import InputKind, PagePlan, full_page_jpeg
+from ocr.inputs import InputKind, PagePlan, full_page_image, full_page_jpeg
 
 
 @dataclass(frozen=True)
@@ -24,21 +25,28 @@ class LoadedPage:
     """A decoded page, and where its original JPEG is when it can be stored unchanged.
 
     ``original_jpeg`` holds a JPEG file's bytes; ``pdf_source`` names a PDF page whose only
-    image is the JPEG (copied from the PDF at write time instead of held in memory).
+    image is stored unchanged (copied from the PDF at write time instead of held in memory);
+    ``page_size`` is then that page's size in points, and ``source_pixels`` its image's size.
     """
 
     image: Image.Image
     original_jpeg: bytes | None = None
     pdf_source: tuple[Path, int] | None = None
+    page_size: tuple[float, float] | None = None
+    source_pixels: tuple[int, int] | None = None
 
 
 def load_page(plan: PagePlan) -> LoadedPage:
-    """Decode one page as a Pillow image in mode ``1``, ``L`` or ``RGB`` (alpha on white)."""
+    """Decode one page as a Pillow image in mode ``1``, ``L``, ``P`` or ``RGB`` (alpha on white)."""
     if plan.kind is InputKind.PDF:
-        if plan.embedded_jpeg:
+        if plan.embedded == "jpeg":
             loaded = _embedded_jpeg(plan)
             if loaded is not None:
                 return loaded
+        if plan.embedded:
+            kept = _embedded_image(plan)
+            if kept is not None:
+                return kept
         return LoadedPage(_rasterize_pdf_page(plan))
     try:
         with Image.open(plan.path) as image:
@@ -58,19 +66,52 @@ def _embedded_jpeg(plan: PagePlan) -> LoadedPage | None:
             if stream is None:
                 return None
             data = stream.read_raw_bytes()
+            size = _box_size(pdf.pages[plan.index])
         with Image.open(io.BytesIO(data)) as image:
             if image.mode not in ("L", "RGB"):
                 return None
             image.load()
-            return LoadedPage(image.copy(), pdf_source=(plan.path, plan.index))
+            return LoadedPage(
+                image.copy(),
+                pdf_source=(plan.path, plan.index),
+                page_size=size,
+                source_pixels=image.size,
+            )
     except (pikepdf.PdfError, OSError, SyntaxError, ValueError):
         # Anything unusual: let poppler render the page instead.
         return None
 
 
+def _box_size(page: pikepdf.Page) -> tuple[float, float]:
+    box = page.mediabox
+    return abs(float(box[2]) - float(box[0])), abs(float(box[3]) - float(box[1]))
+
+
+def _embedded_image(plan: PagePlan) -> LoadedPage | None:
+    """A CCITT/JBIG2/Flate full-page scan: poppler renders it for OCR; the stream is kept."""
+    try:
+        with pikepdf.open(plan.path) as pdf:
+            page = pdf.pages[plan.index]
+            stream = full_page_image(page)
+            if stream is None:
+                return None
+            size = _box_size(page)
+            pixels = (int(stream.Width), int(stream.Height))
+    except (pikepdf.PdfError, OSError, ValueError, AttributeError):
+        return None
+    return LoadedPage(
+        _rasterize_pdf_page(plan),
+        pdf_source=(plan.path, plan.index),
+        page_size=size,
+        source_pixels=pixels,
+    )
+
+
 def _normalise_mode(image: Image.Image) -> Image.Image:
     if image.mode in ("1", "L", "RGB"):
         return image.copy()
+    if image.mode == "P" and "transparency" not in image.info:
+        return image.copy()  # stored as a palette (or 1-bit) by ocr.images
     if image.mode == "P":
         image = image.convert("RGBA")
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:

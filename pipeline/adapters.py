@@ -13,12 +13,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pikepdf
-
 from core.domain import BucketRole, SignatureLevel, SignerRole
 from core.errors import StorageUnavailable
 from core.settings import Settings
 from storage.objects import ObjectStore
+from storage.pages import PageRecord
 
 log = logging.getLogger(__name__)
 
@@ -65,33 +64,57 @@ def check_input(path: Path, settings: Settings) -> int:
     return max(1, len(ocr_check(path, settings).pages))
 
 
+@dataclass(frozen=True)
+class OcrOutcome:
+    """What digitizing a document gave: its text, page count and per-page reports."""
+
+    text: str
+    page_count: int
+    pages: tuple[PageRecord, ...] = ()
+
+
 def run_ocr(
     inputs: list[Path],
     output: Path,
     settings: Settings,
     title: str,
     progress: Callable[[int, int], None],
-) -> tuple[str, int]:
-    """Digitize ``inputs`` into the PDF/A ``output``; returns (OCR text, page count)."""
+) -> OcrOutcome:
+    """Digitize ``inputs`` into the PDF/A ``output``; returns text, page count, page reports."""
     from ocr.digitize import PageProgress, digitize
 
     def on_progress(event: PageProgress) -> None:
         progress(event.page, event.total)
 
     report = digitize(inputs, output, settings=settings, title=title, progress=on_progress)
-    return report.text, report.page_count
-
-
-def pdf_text(path: Path) -> tuple[str, int]:
-    """Text and page count of a stored PDF/A (when adopting a crashed attempt's output)."""
-    import subprocess
-
-    with pikepdf.open(path) as pdf:
-        pages = len(pdf.pages)
-    done = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=False
+    pages = tuple(
+        PageRecord(
+            number=page.index + 1,
+            source=page.source,
+            content=page.content,
+            confidence=page.confidence,
+            estimated_accuracy=page.estimated_accuracy,
+            needs_rescan=page.needs_rescan,
+            reason=page.reason,
+            text_layer_rejected=page.text_layer_rejected,
+            rotation=page.rotation,
+            dpi=page.source_dpi or page.dpi,
+            changes=tuple(page.changes),
+        )
+        for page in report.pages
     )
-    return done.stdout.decode("utf-8", errors="replace"), pages
+    return OcrOutcome(report.text, report.page_count, pages)
+
+
+def pdf_text(path: Path) -> OcrOutcome:
+    """Text and page count of a stored PDF/A (when adopting a crashed attempt's output).
+
+    The page reports of that attempt were not recorded: the outcome has none.
+    """
+    from ocr.pdftext import document_text
+
+    text, pages = document_text(path)
+    return OcrOutcome(text, pages)
 
 
 def run_sign(
@@ -242,6 +265,7 @@ def page_size(pdf: Path, page: int = 1) -> tuple[float, float]:
 
 
 __all__ = [
+    "OcrOutcome",
     "StampInfo",
     "check_input",
     "last_signature",

@@ -44,6 +44,7 @@ from storage import audit, records
 from storage.keys import document_key
 from storage.models import Document
 from storage.objects import StoredObject
+from storage.pages import record_pages
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def digitize(rt: Runtime, document_id: int) -> bool:
         title = f"{dossier_code}.{ordinal:02d} {document.type_name}"
     key = document_key(dossier_code, ordinal)
 
-    def produce(work: Path, output: Path) -> tuple[str, int]:
+    def produce(work: Path, output: Path) -> adapters.OcrOutcome:
         inputs = []
         for index, (okey, sha, name, version) in enumerate(originals):
             target = work / f"{index:03d}-{adapters.plain_name(name)}"
@@ -134,11 +135,16 @@ def digitize(rt: Runtime, document_id: int) -> bool:
         progress = _progress_writer(rt, document_id)
         return adapters.run_ocr(inputs, output, rt.settings, title, progress)
 
-    def record(session: Session, document: Document, digest: str, done: tuple[str, int]) -> None:
-        text, pages = done
+    def record(
+        session: Session, document: Document, digest: str, done: adapters.OcrOutcome
+    ) -> None:
+        pages = done.page_count
         records.mark_digitized(
-            session, document, object_key=key, sha256=digest, page_count=pages, ocr_text=text
+            session, document, object_key=key, sha256=digest, page_count=pages, ocr_text=done.text
         )
+        if done.pages or document.page_report is None:
+            # An adopted output (crashed attempt) has no page reports: keep any recorded ones.
+            record_pages(session, document, done.pages)
         audit.append(
             session,
             actor="worker",

@@ -47,6 +47,9 @@ class DigitizationIndicators:
     documents_reused: int
     #: Submitted documents received in the period (the base of the reuse rate).
     documents_submitted: int = 0
+    #: Pages the OCR quality gate marked needs_rescan (trang cần quét lại), in documents of
+    #: dossiers received in the period.
+    pages_to_rescan: int = 0
 
     @property
     def digitized_at_reception_rate(self) -> float:
@@ -118,6 +121,11 @@ def digitization_indicators(
         ),
         documents_submitted=count(
             select(func.count(Document.id)).join(Dossier).where(*in_period, submitted)
+        ),
+        pages_to_rescan=count(
+            select(func.coalesce(func.sum(Document.pages_to_rescan), 0))
+            .join(Dossier)
+            .where(*in_period)
         ),
     )
 

@@ -214,6 +214,11 @@ class Document(Base):
     #: S3 version ids the digitized and signed PDFs were stored as (reads fetch exactly these).
     digitized_version_id: Mapped[str | None] = mapped_column(String(128))
     signed_version_id: Mapped[str | None] = mapped_column(String(128))
+    #: Per-page OCR report as JSON (storage.pages; migration 0005): confidence, estimated
+    #: accuracy, needs_rescan and why, kept text layer or OCR'd.
+    page_report: Mapped[str | None] = mapped_column(Text)
+    #: Pages the OCR quality gate marked needs_rescan (the "pages to rescan" figure).
+    pages_to_rescan: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -10,11 +10,12 @@ import pytest
 from PIL import Image
 
 from ocr.digitize import DigitizeReport, PageReport
-from ocr.engine import _lines_from_tsv, _page_text
 from ocr.page import PageResult, StoredImage, TextLine, Word
 from ocr.pdfa import _to_unicode_cmap, image_matrix, text_layer
-from ocr.pdftext import has_text, parse_bbox_layout
+from ocr.pdftext import parse_bbox_layout
 from ocr.preprocess import estimate_skew, turn_upright
+from ocr.tesseract import lines_from_tsv, page_text
+from ocr.textcheck import judge
 from tests.synthetic import cer, render_page
 
 
@@ -123,9 +124,9 @@ def test_tsv_words_are_grouped_into_lines_and_paragraphs() -> None:
         "width": [10] * 6,
         "height": [10] * 6,
     }
-    keyed = _lines_from_tsv(data)
+    keyed = lines_from_tsv(data)
     assert [[w.text for w in words] for _key, words in keyed] == [["Ủy", "ban"], ["nhân"], ["dân"]]
-    assert _page_text(keyed) == "Ủy ban\nnhân\n\ndân"
+    assert page_text(keyed) == "Ủy ban\nnhân\n\ndân"
 
 
 BBOX_LAYOUT = """<!DOCTYPE html><html xmlns="http://www.w3.org/1999/xhtml"><head></head><body>
@@ -142,7 +143,7 @@ def test_pdftotext_bbox_layout_is_parsed_into_lines() -> None:
     assert (page.width, page.height) == (595.0, 842.0)
     assert page.text == "Quyết định &"
     assert page.lines[0].words[1].left == 125
-    assert has_text(page)
+    assert judge(page.text, "vie+eng").usable
 
 
 def test_cer_counts_character_edits_and_ignores_whitespace_layout() -> None:

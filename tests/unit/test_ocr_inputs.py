@@ -198,12 +198,14 @@ def test_image_resolution_is_recorded_or_plausible(
     assert image_dpi(*size, recorded) == expected
 
 
-def test_low_resolution_pdf_scan_is_rasterized_at_archival_dpi_and_flagged(
+def test_low_resolution_pdf_scan_is_kept_at_its_own_dpi_not_upsampled(
     tmp_path: Path,
 ) -> None:
+    # Issue #12 changed this on purpose: the stored image is the scan's own (72 dpi here), never
+    # upsampled to the archival 200 dpi; OCR upsamples only its own copy.
     from PIL import Image
 
     path = tmp_path / "low.pdf"
     Image.new("L", (595, 842), 255).save(path, resolution=72.0)  # a 72 dpi A4 scan
     (page,) = plan_input(path, ocr_settings()).pages
-    assert (page.dpi, page.source_dpi, page.colour) == (200, 72, "gray")
+    assert (page.dpi, page.source_dpi, page.colour, page.embedded) == (72, 72, "gray", "jpeg")

@@ -1,0 +1,88 @@
+"""Upright orientation (90° steps), only when two independent readings agree.
+
+A page is turned only when Tesseract OSD proposes the turn with a confidence it reaches on real
+turned pages *and* Tesseract's own reading of the page agrees:
+
+- a quarter turn (90°/270°) needs the words of the page as it is to run vertically almost all of
+  them (an upright landscape chart or table keeps horizontal titles and captions, so only part
+  of its words are vertical labels), and the turned page must read as well;
+- a half turn (180°) needs the turned page to read better than the page as it is.
+
+Calibration (rendered Vietnamese pages, 200 and 300 dpi, 3 and 14 lines, and upright landscape
+bar charts with vertical category labels; numbers in bench/RESULTS.md): on truly turned pages the
+share of vertical words was 0.98–1.00 and OSD (at ≥ 150 dpi) named the right turn with
+confidence 3.5–21.7; on the charts the share was 0.15–0.78 while OSD confidently (up to 8.7)
+proposed turning them by 90°, which is why OSD alone is never enough.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PIL import Image
+
+from ocr import preprocess, tesseract
+from ocr.tesseract import Keyed, OcrOptions
+
+#: Mean word confidence below which an upright-looking page may be upside down.
+SUSPICIOUS_CONFIDENCE = 75.0
+#: OSD's own confidence needed before its proposal is considered (right turns measured ≥ 3.5).
+MIN_OSD_CONFIDENCE = 2.0
+#: Share of the words' letters in vertical boxes above which the lines run vertically (turned
+#: pages measured ≥ 0.98, upright charts ≤ 0.78).
+VERTICAL_SHARE = 0.9
+#: A quarter-turned reading may be this much less confident than the sideways one and still be
+#: kept: Tesseract reads a cleanly sideways page almost as well, but its text layer would not be
+#: upright.
+QUARTER_TURN_SLACK = 3.0
+
+
+def vertical_share(keyed: Keyed) -> float:
+    """Share of the letters and digits read that lie in words taller than they are wide."""
+    vertical = total = 0
+    for _key, words in keyed:
+        for word in words:
+            letters = sum(c.isalnum() for c in word.text)
+            if letters < 2:
+                continue  # a single character's box says nothing about direction
+            total += letters
+            if word.bottom - word.top > word.right - word.left:
+                vertical += letters
+    return vertical / total if total else 0.0
+
+
+def recognise_upright(
+    gray: Image.Image, dpi: int, options: OcrOptions, timings: dict[str, float]
+) -> tuple[Image.Image, int, Keyed]:
+    """Read ``gray``; turn it (and read again) only when OSD and the reading agree.
+
+    Returns:
+        The upright image, the clockwise turn applied (0, 90, 180, 270), and its words.
+    """
+    mark = time.perf_counter()
+    keyed = tesseract.read(gray, dpi, options)
+    confidence = tesseract.mean_confidence(keyed)
+    timings["ocr"] = time.perf_counter() - mark
+    share = vertical_share(keyed)
+    sideways = share >= VERTICAL_SHARE
+    if not sideways and confidence >= SUSPICIOUS_CONFIDENCE:
+        return gray, 0, keyed
+    mark = time.perf_counter()
+    turn, osd_confidence = tesseract.orientation(gray, dpi, options)
+    agreed = osd_confidence >= MIN_OSD_CONFIDENCE and (
+        (turn in (90, 270) and sideways) or (turn == 180 and not sideways)
+    )
+    if agreed:
+        candidate = preprocess.turn_upright(gray, turn)
+        second = tesseract.read(candidate, dpi, options)
+        slack = QUARTER_TURN_SLACK if turn in (90, 270) else 0.0
+        second_confidence = tesseract.mean_confidence(second)
+        better = second_confidence > confidence - slack if slack else second_confidence > confidence
+        if better:
+            gray, keyed = candidate, second
+        else:
+            turn = 0
+    else:
+        turn = 0
+    timings["orientation"] = time.perf_counter() - mark
+    return gray, turn, keyed
