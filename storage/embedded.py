@@ -13,7 +13,9 @@ Public API (used by the service's embedded mode and by ``tests/fixtures/s3.py``)
 ``weed mini`` runs master, volume, filer and S3 gateway in one process. Each of them listens on an
 HTTP port and on a gRPC port at HTTP port + 10000 (a SeaweedFS convention), so every port is
 chosen such that both are free. Everything binds to 127.0.0.1 only; telemetry, the admin UI,
-WebDAV, Iceberg and Lance are switched off.
+WebDAV, Iceberg and Lance are switched off. Only the S3 port answers without credentials: every
+other listener requires this installation's client certificate (mutual TLS) and JWTs
+(:mod:`storage.seaweed_security`), and the data directory is private (0700, files 0600).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from types import TracebackType
 from core.errors import ConfigurationError, StorageUnavailable
 from core.net import free_port, port_is_free
 from core.settings import Settings
+from storage.seaweed_security import write_security
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +98,9 @@ def write_identities(path: Path, access_key: str, secret_key: str) -> Path:
             }
         ]
     }
-    path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(config, indent=2))
     path.chmod(0o600)
     return path
 
@@ -244,6 +249,11 @@ class EmbeddedSeaweedFS:
             "-admin.ui=false",
             "-webdav=false",
         ]
+        # The filer's and the gateway's local sockets default to /tmp; keep them private.
+        for flag, name in (("-filer.localSocket", "filer.sock"), ("-s3.localSocket", "s3.sock")):
+            socket_path = self.data_dir / name
+            if len(str(socket_path)) < 100:  # the sun_path limit
+                cmd.insert(-2, f"{flag}={socket_path}")
         if self.tls_cert is not None and self.tls_key is not None:
             cmd += [f"-s3.cert.file={self.tls_cert}", f"-s3.key.file={self.tls_key}"]
         return cmd
@@ -256,24 +266,33 @@ class EmbeddedSeaweedFS:
         """
         if self.is_running():
             return self
-        (self.data_dir / "data").mkdir(parents=True, exist_ok=True)
-        (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        for folder in (self.data_dir, self.data_dir / "data", self.data_dir / "logs"):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
         write_identities(self.data_dir / "identities.json", self.access_key, self.secret_key)
+        # weed reads security.toml from its working directory.
+        write_security(self.data_dir)
         self._stop_stale()
         self._choose_ports()
         cmd = self.command()
         log.info("starting embedded SeaweedFS on %s", self.endpoint)
-        with self._log_file.open("ab") as out:
+        fd = os.open(self._log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._log_file.chmod(0o600)
+        with os.fdopen(fd, "ab") as out:
             # A new session so a Ctrl-C in the terminal reaches us, not weed, and we stop it
             # in order (stop() is what flushes the volume index cleanly).
             self._process = subprocess.Popen(
                 cmd,
+                cwd=self.data_dir,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                # Volumes, metadata and logs readable by this user only (0600 / 0700).
+                umask=0o077,
             )
         self._pid_file.write_text(str(self._process.pid), encoding="ascii")
+        self._pid_file.chmod(0o600)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if not self.is_running():
@@ -281,6 +300,7 @@ class EmbeddedSeaweedFS:
                 self._process = None
                 raise StorageUnavailable(f"embedded SeaweedFS exited during start-up: {tail}")
             if self.healthy():
+                self.tighten_permissions()
                 return self
             time.sleep(0.1)
         self.stop()
@@ -302,6 +322,18 @@ class EmbeddedSeaweedFS:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+        self.tighten_permissions()
+
+    def tighten_permissions(self) -> None:
+        """Files 0600 and folders 0700 under the data directory (weed writes a few files, such
+        as the volume ``.vif``, with its own mode; the 0700 folder keeps them private anyway)."""
+        for path in (self.data_dir, *self.data_dir.rglob("*")):
+            try:
+                if path.is_socket() or path.is_symlink():
+                    continue
+                path.chmod(0o700 if path.is_dir() else 0o600)
+            except OSError:
+                continue
 
     @property
     def _pid_file(self) -> Path:
