@@ -1,20 +1,19 @@
-"""The stamp preview of page 1: where the agency stamp and the QR code will be placed.
+"""The stamp preview of page 1: where the agency's stamp and the QR code will be placed.
 
-:func:`planned_boxes` is the one function that knows the geometry. It asks
-``pipeline.adapters.stamp_plan`` (the same plan ``sign_pdf`` follows) when the pipeline offers
-it, and otherwise uses the corner geometry of the settings (stamp box and QR at their
-configured corners, ``SOHOA_STAMP_*`` / ``SOHOA_QR_*``), which is what signing did before
-content-aware placement.
+The boxes come from ``pipeline.adapters.stamp_plan``, the same plan ``sign_pdf`` follows
+(free space on page 1, shrunk, a margin strip, or an appended signature-information page), so
+the preview shows the signature where it will be.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from core.domain import SignerRole
 from core.settings import Settings
 from pipeline import adapters
+from web.reads import DocumentRow
 
 
 @dataclass(frozen=True)
@@ -26,49 +25,46 @@ class Box:
     y: float
     width: float
     height: float
+    where: str
 
 
-def _corner(
-    corner: str, page_w: float, page_h: float, w: float, h: float, margin: float
-) -> tuple[float, float]:
-    """Top-left (x, y from the top) of a ``w``×``h`` box at ``corner``."""
-    x = margin if corner.endswith("left") else page_w - margin - w
-    y = margin if corner.startswith("top") else page_h - margin - h
-    return x, y
+@dataclass(frozen=True)
+class Preview:
+    width: float
+    height: float
+    boxes: list[Box]
+    #: Stamps that go on an appended signature-information page instead of page 1.
+    appended: list[str]
 
 
-def planned_boxes(pdf: Path, settings: Settings) -> tuple[float, float, list[Box]]:
+def planned_boxes(pdf: Path, settings: Settings, doc: DocumentRow, procedure_code: str) -> Preview:
     """Page 1's size (points) and the boxes the agency's signature will draw on it."""
-    width, height = adapters.page_size(pdf, 1)
-    plan_of: Any = getattr(adapters, "stamp_plan", None)
-    if plan_of is not None:
-        try:
-            plan = plan_of(pdf, settings)
-            boxes = [
-                Box(p.name, p.rect[0], height - p.rect[3], p.rect[2] - p.rect[0],
-                    p.rect[3] - p.rect[1])
-                for p in plan.placements
-                if p.page == 0 and p.name in ("agency", "qr")
-            ]  # fmt: skip
-            return width, height, boxes
-        except (TypeError, AttributeError):
-            pass  # another shape than expected: fall back to the corner geometry
-    sx, sy = _corner(
-        settings.agency_stamp_corner, width, height, settings.stamp_width, settings.stamp_height,
-        settings.stamp_margin,
-    )  # fmt: skip
-    qx, qy = _corner(
-        settings.qr_corner, width, height, settings.qr_size, settings.qr_size,
-        settings.stamp_margin,
-    )  # fmt: skip
-    return (
-        width,
-        height,
-        [
-            Box("agency", sx, sy, settings.stamp_width, settings.stamp_height),
-            Box("qr", qx, qy, settings.qr_size, settings.qr_size),
-        ],
+    info = adapters.StampInfo(
+        dossier_code=doc.dossier_code,
+        document_id=doc.id,
+        document_name=doc.type_name,
+        verify_url=settings.verify_url(doc.verify_reference),
+        procedure_code=procedure_code,
+        document_identifier=f"{doc.dossier_code}/{doc.ordinal}",
+        is_result=doc.kind == "result",
     )
+    plan = adapters.stamp_plan(pdf, SignerRole.AGENCY, settings, info)
+    x0, y0, x1, y1 = plan.page_box
+    height = y1 - y0
+    boxes: list[Box] = []
+    appended: list[str] = []
+    for p in plan.placements:
+        if p.page is None:
+            appended.append(str(p.name))
+            continue
+        if p.page != 0:
+            continue
+        left, bottom, right, top = p.rect
+        # PDF origin is bottom-left; the image's is top-left.
+        boxes.append(
+            Box(str(p.name), left - x0, y1 - top, right - left, top - bottom, str(p.where))
+        )
+    return Preview(x1 - x0, height, boxes, appended)
 
 
-__all__ = ["Box", "planned_boxes"]
+__all__ = ["Box", "Preview", "planned_boxes"]

@@ -6,6 +6,7 @@ a lazy-loading ORM object after its session is gone.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -91,21 +92,25 @@ class DossierView:
 
 
 def _rescan_pages(document: Document) -> list[int]:
-    # The OCR quality reports (per page ``needs_rescan``) are another area's addition; shown
-    # when the records carry them, in whichever of the two shapes they take.
-    reports: Any = getattr(document, "page_reports", None) or getattr(document, "ocr_pages", None)
-    pages: list[int] = []
-    if isinstance(reports, list):
-        for index, report in enumerate(reports, start=1):
-            flagged = (
-                report.get("needs_rescan")
-                if isinstance(report, dict)
-                else getattr(report, "needs_rescan", False)
-            )
-            if flagged:
-                number = report.get("page", index) if isinstance(report, dict) else index
-                pages.append(int(number))
-    return pages
+    """1-based pages the OCR quality gate flagged ``needs_rescan`` (per-page OCR report).
+
+    The report is the OCR area's JSON column ``page_report`` (``storage.pages``): a list of
+    page objects with ``number`` and ``needs_rescan``; absent for older documents.
+    """
+    raw: Any = getattr(document, "page_report", None)
+    if not raw:
+        return []
+    try:
+        pages = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return []
+    if not isinstance(pages, list):
+        return []
+    return [
+        int(page.get("number", index))
+        for index, page in enumerate(pages, start=1)
+        if isinstance(page, dict) and page.get("needs_rescan")
+    ]
 
 
 def document_row(document: Document, dossier_code: str) -> DocumentRow:

@@ -114,4 +114,20 @@ def render(
     return response
 
 
-__all__ = ["environment", "error_text", "gettext_for", "locale_of", "render", "stored_error"]
+def render_stored(request: Request, doc: Any, user: CurrentUser | None) -> HTMLResponse:
+    """The answer to an upload that was stored: its card, and a header telling the page's
+    script to clear the form (a refusal keeps the chosen files for a fix)."""
+    response = render(request, "partials/upload_done.html", {"doc": doc}, user=user)
+    response.headers["X-Sohoa-Stored"] = "1"
+    return response
+
+
+__all__ = [
+    "environment",
+    "error_text",
+    "gettext_for",
+    "locale_of",
+    "render",
+    "render_stored",
+    "stored_error",
+]

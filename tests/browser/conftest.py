@@ -70,9 +70,25 @@ def new_page(browser: Any, *, phone: bool = False) -> Any:
     context.set_default_timeout(20_000)
     page = context.new_page()
     errors: list[str] = []
-    # A CSP violation or a script error shows up in the console: the test fails on it.
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # A CSP violation, a script error or an asset that failed to load fails the test (a page
+    # answered 4xx on purpose, e.g. a form with errors, is the test's own business).
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type not in ("document", "fetch", "xhr")
+            else None
+        ),
+    )
     page.console_errors = errors
     return page
 

@@ -14,7 +14,7 @@ from pipeline.tokens import CurrentUser
 from web import files, reads
 from web.forms import clean
 from web.preview import planned_boxes
-from web.render import error_text, gettext_for, render
+from web.render import error_text, gettext_for, render, render_stored
 from web.session import CsrfChecked, require, runtime_of
 from web.uploads import spooled
 from workers import tasks
@@ -87,9 +87,7 @@ def upload_result(
     except SohoaError as exc:
         return render(request, "partials/upload_error.html", {"message": error_text(request, exc)})
     tasks.schedule_digitize(document.id, document.page_count)
-    return render(
-        request, "partials/upload_done.html", {"doc": reads.document(rt, document.id)}, user=user
-    )
+    return render_stored(request, reads.document(rt, document.id), user)
 
 
 @router.get("/documents/{document_id}/preview")
@@ -98,15 +96,14 @@ def preview(request: Request, document_id: DocumentId, user: SignerUser) -> Resp
     rt = runtime_of(request)
     doc = reads.document(rt, document_id)
     local = files.local_copy(rt, files.latest_pdf(rt, document_id))
-    width, height, boxes = planned_boxes(local, rt.settings)
+    view = reads.dossier(rt, doc.dossier_code, with_audit=False)
+    preview_ = planned_boxes(local, rt.settings, doc, view.procedure_code)
     return render(
         request,
         "preview.html",
         {
             "doc": doc,
-            "width": width,
-            "height": height,
-            "boxes": boxes,
+            "preview": preview_,
             "image": f"/staff/documents/{document_id}/pages/1.png?size=large",
             "levels": [level.value for level in SignatureLevel],
             "default_level": rt.settings.default_signature_level.value,

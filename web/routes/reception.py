@@ -20,7 +20,7 @@ from web import reads
 from web.forms import DossierForm, clean
 from web.i18n import VIETNAM
 from web.receipt import ReceiptData, lookup_url, render_receipt
-from web.render import error_text, gettext_for, render
+from web.render import error_text, gettext_for, render, render_stored
 from web.session import CsrfChecked, require, runtime_of
 from web.uploads import spooled
 from workers import tasks
@@ -127,12 +127,7 @@ def upload_document(
     except SohoaError as exc:
         return _upload_error(request, error_text(request, exc))
     tasks.schedule_digitize(document.id, document.page_count)
-    return render(
-        request,
-        "partials/upload_done.html",
-        {"doc": reads.document(rt, document.id)},
-        user=user,
-    )
+    return render_stored(request, reads.document(rt, document.id), user)
 
 
 def _upload_error(request: Request, message: str) -> Response:
@@ -153,12 +148,7 @@ def reuse_document(
         document = reuse.attach(rt, code, source_id, actor=user.username)
     except SohoaError as exc:
         return _upload_error(request, error_text(request, exc))
-    return render(
-        request,
-        "partials/upload_done.html",
-        {"doc": reads.document(rt, document.id)},
-        user=user,
-    )
+    return render_stored(request, reads.document(rt, document.id), user)
 
 
 @router.post("/dossiers/{code}/receipt", dependencies=[CsrfChecked])

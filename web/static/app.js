@@ -77,7 +77,11 @@
     var form = zone.closest("form");
     if (form) {
       form.addEventListener("htmx:afterRequest", function (e) {
-        if (e.detail.successful) { files = []; sync(); form.reset(); }
+        // Only a stored document clears the form; a refusal keeps the files for a fix.
+        var xhr = e.detail.xhr;
+        if (e.detail.successful && xhr && xhr.getResponseHeader("X-Sohoa-Stored") === "1") {
+          files = []; sync(); form.reset();
+        }
       });
     }
   }
