@@ -61,20 +61,22 @@ def stamp_specs(
     """What to place, in priority order; the QR payload inside the stamp; whether QR is drawn.
 
     The agency's stamp is planned first (its seal is the legal mark of the result, Decree
-    30/2020/NĐ-CP Appendix I), then the officer's, then the QR code. On a document's first
-    signature by the officer the agency's stamp is planned too, though not drawn: its room is
-    kept free, so the agency signing later finds the same place.
+    30/2020/NĐ-CP Appendix I), then the QR code, then the officer's stamp. On a document's
+    first signature by the officer the agency's stamp is planned too, though not drawn: its
+    room is kept free, so the agency signing later finds the same place. Because the officer
+    comes last, the agency's stamp and the QR code land in the same places whoever signs
+    first (a preview for either role shows them where they will be).
     """
     qr_payload = request.qr.payload() if request.qr is not None else None
     draws_qr = qr_payload is not None and not already_signed
     qr_in_stamp = (
         qr_payload if qr_payload and already_signed and not qr_present and request.visible else None
     )
-    specs: list[StampSpec] = []
+    stamps: dict[SignerRole, StampSpec] = {}
     roles = [request.role] if request.visible else []
     if not already_signed and request.role is SignerRole.OFFICER:
         roles = [SignerRole.AGENCY, *roles]
-    for role in sorted(set(roles), key=lambda r: r is not SignerRole.AGENCY):
+    for role in roles:
         mine = role is request.role
         corner = policy.officer_corner if role is SignerRole.OFFICER else policy.agency_corner
         if mine and request.stamp_corner is not None:
@@ -82,21 +84,22 @@ def stamp_specs(
         width, height = policy.stamp_width, policy.stamp_height
         if mine and qr_in_stamp:
             # the QR square sits at the stamp's left and must keep its printed size
-            specs.append(StampSpec(role.value, corner, width + height, height))
+            stamps[role] = StampSpec(role.value, corner, width + height, height)
             continue
-        specs.append(
-            StampSpec(
-                role.value,
-                corner,
-                width,
-                height,
-                min_scale=MIN_READABLE_FONT / policy.font_size,
-                strip=(width * 1.25, STRIP_HEIGHT),
-            )
+        stamps[role] = StampSpec(
+            role.value,
+            corner,
+            width,
+            height,
+            min_scale=MIN_READABLE_FONT / policy.font_size,
+            strip=(width * 1.25, STRIP_HEIGHT),
         )
+    specs = [stamps[SignerRole.AGENCY]] if SignerRole.AGENCY in stamps else []
     if draws_qr and qr_payload is not None:
         side = qr_side(qr_payload, policy)
         specs.append(StampSpec("qr", request.qr_corner or policy.qr_corner, side, side))
+    if SignerRole.OFFICER in stamps:
+        specs.append(stamps[SignerRole.OFFICER])
     return specs, qr_in_stamp, draws_qr
 
 

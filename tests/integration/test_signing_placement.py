@@ -210,6 +210,25 @@ def test_the_preview_plan_is_where_the_signature_went(
     assert rect == pytest.approx(officer.rect, abs=0.6)  # widget rects are whole points
 
 
+def test_a_preview_for_either_role_shows_where_the_agency_and_qr_go(
+    digitized: Path, signed: Path, settings: Settings
+) -> None:
+    """The web preview of an unsigned copy plans as the agency; the officer signs first."""
+    by_officer = adapters.stamp_plan(digitized, SignerRole.OFFICER, settings, INFO)
+    by_agency = adapters.stamp_plan(digitized, SignerRole.AGENCY, settings, INFO)
+    for name in ("agency", "qr"):
+        assert by_officer.get(name) == by_agency.get(name), name
+    agency = by_agency.get("agency")
+    assert agency is not None
+    with pikepdf.open(signed) as pdf:
+        rects = {
+            str(a.T): tuple(float(v) for v in a.Rect)
+            for a in pdf.pages[0].Annots
+            if a.get("/Subtype") == "/Widget"
+        }
+    assert rects["sohoa-agency"] == pytest.approx(agency.rect, abs=0.6)
+
+
 @pytest.fixture(scope="module")
 def full_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A PDF/A-2b page inked edge to edge (a photo of a form): no free space anywhere."""
