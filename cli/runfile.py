@@ -28,7 +28,8 @@ def effective_settings() -> Settings:
     path = run_file(settings)
     if path.exists():
         info = json.loads(path.read_text(encoding="utf-8"))
-        return settings_with(s3_endpoint=info.get("s3_endpoint", ""))
+        keys = {field: info[field] for field in ("s3_access_key", "s3_secret_key") if field in info}
+        return settings_with(s3_endpoint=info.get("s3_endpoint", ""), **keys)
     return settings
 
 
