@@ -213,9 +213,14 @@ def verify_pdf(
         later_ts = any(
             other.sig_object.get("/Type") == "/DocTimeStamp" for other in embedded[index + 1 :]
         )
-        reports.append(
-            _report(sig, is_ts, status, named, dss, later_ts, revinfo, fetcher, appended)
-        )
+        try:
+            reports.append(
+                _report(sig, is_ts, status, named, dss, later_ts, revinfo, fetcher, appended)
+            )
+        except MemoryError:
+            raise
+        except Exception as exc:  # a damaged structure pyHanko let through: named, not a crash
+            reports.append(_broken(sig, is_ts, exc, len(data), signed_end, appended))
     return _overall(reports)
 
 
@@ -240,7 +245,10 @@ def _report(
     if not status.trusted and not status.revoked and "untrusted-root" not in problems:
         ts_trusted = is_ts or (ts_status is not None and ts_status.trusted)
         pool = list(getattr(sig, "other_embedded_certs", []) or [])
-        pool += list(getattr(dss, "certs", {}).values()) if dss is not None else []
+        pool += [
+            x509.Certificate.load(data)
+            for data in _raw(getattr(dss, "certs", {}).values() if dss is not None else ())
+        ]
         chain = issuer_chain(status.signing_cert, pool)
         expired = out_of_validity(chain, timestamp if ts_trusted else None)
     if expired is not None:

@@ -90,12 +90,15 @@ def cert_facts(cert: x509.Certificate | None) -> CertFacts:
     """Issuer, serial (hex, as CAs print it) and validity period of ``cert``."""
     if cert is None:
         return CertFacts("", "", None, None)
-    return CertFacts(
-        issuer=str(cert.issuer.human_friendly),
-        serial_number=format(cert.serial_number, "X"),
-        valid_from=cert.not_valid_before,
-        valid_to=cert.not_valid_after,
-    )
+    try:
+        return CertFacts(
+            issuer=str(cert.issuer.human_friendly),
+            serial_number=format(cert.serial_number, "X"),
+            valid_from=cert.not_valid_before,
+            valid_to=cert.not_valid_after,
+        )
+    except (ValueError, TypeError, KeyError):  # a damaged certificate: nothing to show
+        return CertFacts("", "", None, None)
 
 
 def embedded_revocation(
@@ -127,14 +130,22 @@ def issuer_chain(leaf: x509.Certificate | None, pool: Iterable[x509.Certificate]
     """``leaf`` and its issuers as found in ``pool`` (the certificates the file carries)."""
     if leaf is None:
         return []
-    by_subject = {c.subject.dump(): c for c in pool}
+    by_subject: dict[bytes, x509.Certificate] = {}
+    for cert in pool:
+        try:
+            by_subject[cert.subject.dump()] = cert
+        except (ValueError, TypeError, AttributeError):  # a damaged certificate is no issuer
+            continue
     chain, current = [leaf], leaf
-    while len(chain) < 10 and current.self_signed == "no":  # "maybe"/"yes": a root
-        issuer = by_subject.get(current.issuer.dump())
-        if issuer is None or issuer in chain:
-            break
-        chain.append(issuer)
-        current = issuer
+    try:
+        while len(chain) < 10 and current.self_signed == "no":  # "maybe"/"yes": a root
+            issuer = by_subject.get(current.issuer.dump())
+            if issuer is None or issuer in chain:
+                break
+            chain.append(issuer)
+            current = issuer
+    except (ValueError, TypeError, KeyError):  # a damaged certificate ends the walk
+        pass
     return chain
 
 
@@ -144,10 +155,13 @@ def out_of_validity(
     """The first certificate of ``chain`` not valid at ``moment``: (problem, cert, its date)."""
     when = moment or datetime.now(UTC)
     for cert in chain:
-        if cert.not_valid_after < when:
-            return "certificate-expired", cert, cert.not_valid_after
-        if cert.not_valid_before > when:
-            return "certificate-not-yet-valid", cert, cert.not_valid_before
+        try:
+            if cert.not_valid_after < when:
+                return "certificate-expired", cert, cert.not_valid_after
+            if cert.not_valid_before > when:
+                return "certificate-not-yet-valid", cert, cert.not_valid_before
+        except (ValueError, TypeError, KeyError):  # unreadable dates name nothing
+            continue
     return None
 
 
