@@ -47,7 +47,7 @@ test: bootstrap eark lint typecheck
 	OMP_THREAD_LIMIT=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 # Quick loop for developers: no slow cases.
-test-fast: venv
+test-fast: venv eark
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 run: bootstrap

@@ -8,6 +8,8 @@
   ``dossiers.code`` and ``dossier_counters.agency_code`` widen to 64 on PostgreSQL. SQLite does
   not enforce VARCHAR lengths, and rebuilding ``dossiers`` there (batch mode) would trip the
   foreign keys that point at it, so it is left as it is.
+- Downgrading narrows those columns again; PostgreSQL refuses (never truncates) while a
+  longer code is stored.
 
 Revision ID: 0004
 Revises: 0003
