@@ -21,12 +21,14 @@ from api.metrics import MetricsMiddleware
 from api.ratelimit import TokenBucket
 from api.routes import agencies as agencies_routes
 from api.routes import auth, documents, dossiers, health, public, users, verify
+from api.routes import indicators as indicators_routes
 from api.stage_metrics import StageStats
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from pipeline import Runtime
 from pipeline.bootstrap import open_runtime
 from pipeline.tokens import TokenCache, check_jwt_secret
+from web import app as web_app
 
 API_PREFIX = "/api/v1"
 #: Room for the multipart framing and form fields around the files themselves.
@@ -83,7 +85,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for module in (auth, dossiers, documents, public, verify, users):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(agencies_routes.router, prefix=API_PREFIX)
+    app.include_router(indicators_routes.router, prefix=API_PREFIX)
     app.include_router(health.router)
+    # The pages (reception, back office, citizens, leaders) and their /static assets.
+    web_app.install(app)
     return app
 
 

@@ -36,6 +36,7 @@ _COMMAND_MODULES = (
     "cli.agencies_cmd",
     "cli.backup_cmd",
     "cli.archive_cmd",
+    "cli.indicators_cmd",
 )
 
 for _name in _COMMAND_MODULES:

@@ -160,6 +160,11 @@ class Dossier(Base):
     applicant_name_folded: Mapped[str] = mapped_column(String(255))
     applicant_id_number: Mapped[str | None] = mapped_column(String(32))
     applicant_phone: Mapped[str | None] = mapped_column(String(32))
+    # --- receipt (giấy tiếp nhận, migration 0003) ---
+    procedure_name: Mapped[str | None] = mapped_column(String(255))
+    applicant_email: Mapped[str | None] = mapped_column(String(255))
+    #: Appointment date for returning the result (ngày hẹn trả kết quả).
+    appointment_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[DossierStatus] = mapped_column(
         _enum(DossierStatus), default=DossierStatus.RECEIVED
     )
@@ -207,6 +212,8 @@ class Document(Base):
     metadata_folded: Mapped[str | None] = mapped_column(Text)
     #: Set when this document reuses an already digitized one (766 "reuse" indicator).
     reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    #: Paper pages counted by reception (số trang); the scans must match it (migration 0003).
+    declared_pages: Mapped[int | None] = mapped_column(Integer)
     #: The unguessable reference of the QR verification link (never the sequential id).
     verification_token: Mapped[str | None] = mapped_column(
         String(64), unique=True, index=True, default=new_verification_token
