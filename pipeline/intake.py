@@ -22,6 +22,7 @@ from core.errors import Conflict, PageCountMismatch, SohoaError, TooLarge
 from core.hashing import sha256_file
 from pipeline import adapters
 from pipeline.context import Runtime, Upload, get_document
+from pipeline.media import sniffed_type
 from storage import audit, records
 from storage.codes import load_rules
 from storage.keys import original_key
@@ -137,7 +138,8 @@ def submit_document(
                     key,
                     upload.path,
                     sha256=digest,
-                    content_type=upload.content_type,
+                    # Sniffed, never the client's claim (a scan sent as text/html stays a scan).
+                    content_type=sniffed_type(upload.path),
                 ).version_id
             )
             stored.append(key)
@@ -157,7 +159,7 @@ def submit_document(
                     object_key=key,
                     sha256=digest,
                     size=upload.path.stat().st_size,
-                    content_type=upload.content_type,
+                    content_type=sniffed_type(upload.path),
                 )
                 original.version_id = version
                 audit.append(

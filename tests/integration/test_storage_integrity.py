@@ -169,3 +169,45 @@ def test_altered_bytes_are_refused_before_the_first_byte_small_and_large(
     done = _audit_verify_objects(signed)
     assert done.returncode == 52
     assert f"ALTERED: signed PDF of document {signed.document_id}" in done.stdout
+
+
+def test_originals_are_stored_with_the_sniffed_type_and_their_version(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    import io
+
+    from PIL import Image
+
+    import pipeline
+    from storage.models import OriginalFile
+
+    scan = tmp_path / "trang.html"
+    buffer = io.BytesIO()
+    Image.new("L", (600, 800), 255).save(buffer, "PNG", dpi=(300, 300))
+    scan.write_bytes(buffer.getvalue())
+    dossier, _ = pipeline.create_dossier(
+        runtime,
+        procedure_code="1.4",
+        applicant_name="Hồ Thị M",
+        applicant_id_number=None,
+        applicant_phone=None,
+        actor="t",
+    )
+    document = pipeline.submit_document(
+        runtime,
+        dossier.code,
+        [pipeline.Upload("trang.html", scan, "text/html")],  # what the client claimed
+        kind=DocumentKind.SUBMITTED,
+        type_name="Giấy tờ",
+        summary=None,
+        actor="t",
+    )
+    with runtime.sessions() as session:
+        original = session.query(OriginalFile).filter_by(document_id=document.id).one()
+        assert original.content_type == "image/png"
+        assert original.version_id
+        key, version = original.object_key, original.version_id
+    info = runtime.objects.client.stat_object(
+        runtime.bucket(BucketRole.ORIGINALS), key, version_id=version
+    )
+    assert info.content_type == "image/png"
