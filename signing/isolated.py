@@ -86,9 +86,22 @@ def _apply_limits(limits: BoxLimits) -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    # never below what the child already maps (a parent that imported much), or it could
+    # not even start; the budget is meant for what the validation allocates
+    memory = max(limits.memory_bytes, _mapped_bytes() + 128 * 1024 * 1024)
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     os.nice(10)  # the API's own requests first
+
+
+def _mapped_bytes() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _child(path: str, trust_pem: list[bytes], limits: BoxLimits, conn: Connection) -> None:
