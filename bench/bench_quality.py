@@ -23,17 +23,19 @@ from tests.synthetic import cer, render_page, save_pdf
 DAMAGE: tuple[tuple[str, int, float, int, int], ...] = (
     ("clean 300 dpi", 300, 0.0, 0, 0),
     ("office scan", 300, 0.6, 18, 70),
-    ("soft", 300, 1.2, 30, 50),
-    ("blurred", 300, 1.8, 40, 40),
-    ("very blurred", 300, 2.4, 50, 30),
-    ("200 dpi noisy", 200, 1.0, 45, 35),
-    ("150 dpi", 150, 0.9, 35, 40),
-    ("120 dpi blurred", 120, 1.1, 40, 30),
-    ("100 dpi", 100, 1.0, 45, 25),
-    ("ruined", 300, 3.2, 70, 15),
+    ("200 dpi, JPEG q20", 200, 0.8, 8, 20),
+    ("150 dpi, blurred", 150, 1.2, 8, 20),
+    ("130 dpi", 130, 0.8, 8, 20),
+    ("120 dpi, noisy", 120, 0.8, 25, 40),
+    ("100 dpi, noisy", 100, 0.7, 20, 40),
+    ("90 dpi, noisy", 90, 0.7, 20, 40),
+    ("80 dpi", 80, 0.8, 8, 70),
+    ("130 dpi, very blurred", 130, 1.6, 20, 20),
+    ("80 dpi, noisy", 80, 0.4, 30, 20),
+    ("110 dpi, very noisy", 110, 0.8, 40, 20),
 )
 SEEDS = (31, 32)
-LINES = 10
+LINES = 8
 
 
 @dataclass(frozen=True)

@@ -46,14 +46,17 @@ __all__ = [
 
 
 def apply_pixel_limit(settings: Settings) -> None:
-    """Make Pillow's own decompression-bomb limit the configured one.
+    """Make sure Pillow's own decompression-bomb cap never undercuts the configured limit.
 
     Pillow warns above its ``MAX_IMAGE_PIXELS`` (89.5 Mpx by default) and refuses above twice
-    that: a second, hidden cap under ``SOHOA_MAX_IMAGE_PIXELS`` and a warning on stderr for
-    images sohoa accepts. sohoa checks every image against its own limit from the header, before
-    decoding, so Pillow's cap is set to the same number (one limit, no warning).
+    that: a second, hidden cap under ``SOHOA_MAX_IMAGE_PIXELS`` (200 Mpx) and a warning on
+    stderr for images sohoa accepts. sohoa checks every image against its own limit from the
+    header, before decoding, so Pillow's cap is raised to that limit; it is never lowered, as
+    it is process-wide and other code (stamps, previews) decodes images too.
     """
-    Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
+    current = Image.MAX_IMAGE_PIXELS or 0
+    if current and settings.max_image_pixels > current:
+        Image.MAX_IMAGE_PIXELS = settings.max_image_pixels
 
 
 def _read_head(path: Path) -> bytes:

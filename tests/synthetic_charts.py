@@ -41,7 +41,7 @@ class RenderedChart:
 
 
 def _vertical_label(text: str, font: ImageFont.FreeTypeFont) -> Image.Image:
-    left, top, right, bottom = font.getbbox(text)
+    left, top, right, bottom = (round(v) for v in font.getbbox(text))
     label = Image.new("L", (right - left + 8, bottom - top + 8), 255)
     ImageDraw.Draw(label).text((4 - left, 4 - top), text, font=font, fill=0)
     return label.rotate(90, expand=True, fillcolor=255)
