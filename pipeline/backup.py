@@ -11,8 +11,9 @@ The database is dumped first, then the objects are copied: every object a dumped
 was stored before its row was committed, so it is in the backup. Restoring checks every file
 against its SHA-256 before anything is written, loads the dump into an *empty* database,
 migrates it to the current schema, replays every object version (and deletion) into the
-configured buckets, points the records at the version ids S3 gave the replayed versions, and
-checks the current version of every key against the manifest.
+configured buckets, points the records at the version ids S3 gave the replayed versions,
+checks the current version of every key against the manifest and the audit chain, and records
+the restore in the audit log (``backup.restored``).
 """
 
 from __future__ import annotations
@@ -251,6 +252,17 @@ def restore(rt: Runtime, location: str, *, progress: Progress | None = None) -> 
                 progress("restore", n, len(entries))
         _check_latest(rt, entries)
         snapshot.remap_version_ids(rt.engine, new_ids)
+    with rt.sessions() as session:
+        audit.check_chain(session)  # the restored chain is intact before anything is added
+    with rt.session() as session:
+        # The restore itself is on the record, chained onto the restored log.
+        audit.append(
+            session,
+            actor="restore",
+            action="backup.restored",
+            subject=location,
+            detail=f"backup of {manifest['created_at']}; {len(entries)} object versions",
+        )
     with rt.sessions() as session:
         chain = audit.check_chain(session)
     return BackupReport(

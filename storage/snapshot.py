@@ -47,24 +47,35 @@ class ObjectVersion:
 
 
 def list_versions(store: ObjectStore, bucket: str) -> list[ObjectVersion]:
-    """Every version and delete marker in ``bucket``, per key oldest first."""
+    """Every version and delete marker in ``bucket``, per key oldest first.
+
+    S3 lists a key's versions newest first, but lists its delete markers apart from them
+    (minio-py yields every ``<Version>`` before every ``<DeleteMarker>``), so the per-key order
+    is rebuilt: the ``latest`` entry is newest, the others by modification time, ties in listed
+    order. Two changes of one key within the same second besides the latest may replay in an
+    order S3 cannot tell apart.
+    """
     with translate_errors("list", bucket, ""):
         listed = list(store.client.list_objects(bucket, recursive=True, include_version=True))
-    per_key: dict[str, list[ObjectVersion]] = {}
-    for item in listed:
+    per_key: dict[str, list[tuple[ObjectVersion, float, int]]] = {}
+    for index, item in enumerate(listed):
         key = str(item.object_name)
-        per_key.setdefault(key, []).append(
-            ObjectVersion(
-                bucket=bucket,
-                key=key,
-                version_id=item.version_id,
-                is_latest=bool(item.is_latest) and str(item.is_latest).lower() != "false",
-                is_delete_marker=bool(item.is_delete_marker),
-                size=int(item.size or 0),
-            )
+        latest = item.is_latest
+        version = ObjectVersion(
+            bucket=bucket,
+            key=key,
+            version_id=item.version_id,
+            is_latest=str(latest).lower() == "true" if isinstance(latest, str) else bool(latest),
+            is_delete_marker=bool(item.is_delete_marker),
+            size=int(item.size or 0),
         )
-    # S3 lists a key's versions newest first (ListObjectVersions); replay wants the reverse.
-    return [v for key in sorted(per_key) for v in reversed(per_key[key])]
+        modified = item.last_modified.timestamp() if item.last_modified else 0.0
+        per_key.setdefault(key, []).append((version, modified, index))
+    ordered: list[ObjectVersion] = []
+    for key in sorted(per_key):
+        newest_first = sorted(per_key[key], key=lambda e: (not e[0].is_latest, -e[1], e[2]))
+        ordered.extend(v for v, _, _ in reversed(newest_first))
+    return ordered
 
 
 def download_version(store: ObjectStore, version: ObjectVersion, dest: Path) -> tuple[str, str]:

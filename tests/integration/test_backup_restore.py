@@ -162,11 +162,12 @@ def test_restore_drill_postgresql_seaweedfs(
         second_s3 = seaweeds("s3-b")
         restored = _runtime(target_url, second_s3, tmp_path / "data-b")
         result = restore(restored, str(tmp_path / "backup"))
-        assert result.objects == 3 and result.audit_entries == chain_length
+        # The restored chain, plus the restore's own entry.
+        assert result.objects == 3 and result.audit_entries == chain_length + 1
 
         assert _all_versions(restored) == before  # every object version, hash by hash
         with restored.sessions() as session:
-            assert audit.check_chain(session) == chain_length
+            assert audit.check_chain(session) == chain_length + 1
         with TestClient(create_app(restored.settings, runtime=restored)) as client:
             listed = client.get(
                 f"/api/v1/public/dossiers/{code}", headers={"X-Access-Secret": secret}
@@ -206,10 +207,19 @@ def test_backup_to_second_s3_and_restore_on_sqlite(tmp_path: Path, s3_settings: 
     upgrade(source.engine)
     code, _, _ = _receive(source, tmp_path, 5)
     _receive(source, tmp_path, 6)
+    # A key with two versions and one deleted (a delete marker): history is replayed as it was.
+    documents = source.bucket(BucketRole.DOCUMENTS)
+    source.objects.put_bytes(documents, "probe/a.txt", b"first", content_type="text/plain")
+    source.objects.put_bytes(
+        documents, "probe/a.txt", b"second", content_type="text/plain", replace=True
+    )
+    source.objects.put_bytes(documents, "probe/gone.txt", b"gone", content_type="text/plain")
+    snapshot.mark_deleted(source.objects, documents, "probe/gone.txt")
     before = _all_versions(source)
     location = f"s3://{s3_settings.s3_endpoint}/bak-{tag}/nightly"
     report = backup(source, location)
-    assert report.database_format == "sqlite" and report.objects == 2
+    assert report.database_format == "sqlite" and report.objects == 5
+    assert report.delete_markers == 1
 
     target_buckets = {f"bucket_{r.value}": f"dst-{tag}-{r.value}" for r in BucketRole}
     target = _runtime(
@@ -223,6 +233,18 @@ def test_backup_to_second_s3_and_restore_on_sqlite(tmp_path: Path, s3_settings: 
     )
     restore(target, location)
     assert _all_versions(target) == before
+    assert before[("documents", "probe/a.txt")] == [
+        hashlib.sha256(b"first").hexdigest(),
+        hashlib.sha256(b"second").hexdigest(),
+    ]
+    target_documents = target.bucket(BucketRole.DOCUMENTS)
+    assert (
+        target.objects.read_bytes(
+            target_documents, "probe/a.txt", hashlib.sha256(b"second").hexdigest()
+        )
+        == b"second"
+    )
+    assert target.objects.stat(target_documents, "probe/gone.txt") is None  # still deleted
     with target.sessions() as session:
         assert audit.check_chain(session) > 0
         assert records.get_dossier(session, code).code == code
