@@ -13,7 +13,7 @@ from core.domain import DocumentKind, DocumentStatus, DossierStatus, SignatureLe
 _NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 SafeText = Annotated[str, StringConstraints(pattern=_NO_CONTROL)]
 #: Dossier codes as path parameters: the national format's alphabet.
-DOSSIER_CODE_PATTERN = r"^[0-9A-Za-z.\-]{1,48}$"
+DOSSIER_CODE_PATTERN = r"^[0-9A-Za-z.\-]{1,64}$"  # dossiers.code is 64 wide (0004)
 #: Ids fit PostgreSQL's INTEGER.
 MAX_ID = 2**31 - 1
 
