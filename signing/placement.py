@@ -132,6 +132,8 @@ def plan_stamps(
     Returns:
         One :class:`Placement` per stamp; ``page=None`` for the appended page.
     """
+    if not stamps:  # an invisible signature on a signed document: nothing to place
+        return StampPlan((), page_box)
     grid = _Grid(page_box, occupied)
     appendix: _Grid | None = None
     placements: list[Placement] = []
@@ -147,12 +149,12 @@ def plan_stamps(
         if can_append:
             appendix = appendix or _Grid(page_box, appendix_occupied)
             rect = _nearest(appendix, spec.corner, spec.width, spec.height, margin, quarter=False)
-            rect = rect or _corner_rect(page_box, spec.corner, spec.width, spec.height, margin)
+            rect = rect or corner_rect(page_box, spec.corner, spec.width, spec.height, margin)
             appendix.add(rect)
             placements.append(Placement(spec.name, rect, 1.0, Where.APPENDED_PAGE, page=None))
             notes.append(f"{spec.name}: no free space on page 1, appended page")
         else:
-            rect = _corner_rect(page_box, spec.corner, spec.width, spec.height, margin)
+            rect = corner_rect(page_box, spec.corner, spec.width, spec.height, margin)
             grid.add(rect)
             placements.append(Placement(spec.name, rect, 1.0, Where.OVERLAPS))
             notes.append(f"{spec.name}: no free space and no page can be appended; overlaps")
@@ -175,7 +177,8 @@ def _on_page(grid: _Grid, spec: StampSpec, margin: float) -> Placement | None:
     return None
 
 
-def _corner_rect(box: Rect, corner: Corner, w: float, h: float, margin: float) -> Rect:
+def corner_rect(box: Rect, corner: Corner, w: float, h: float, margin: float) -> Rect:
+    """The w×h rectangle exactly at ``corner`` of ``box``, ``margin`` from its edges."""
     x0, y0, x1, y1 = box
     left = corner in (Corner.TOP_LEFT, Corner.BOTTOM_LEFT)
     top = corner in (Corner.TOP_LEFT, Corner.TOP_RIGHT)
@@ -189,7 +192,7 @@ def _nearest(
 ) -> Rect | None:
     """The free w×h rectangle nearest ``corner`` (inside the margin; in its quarter if asked)."""
     x0, y0, x1, y1 = grid.box
-    ideal = _corner_rect(grid.box, corner, w, h, margin)
+    ideal = corner_rect(grid.box, corner, w, h, margin)
     lo_x, hi_x = x0 + margin, x1 - margin - w
     lo_y, hi_y = y0 + margin, y1 - margin - h
     if quarter:
@@ -325,6 +328,7 @@ __all__ = [
     "StampPlan",
     "StampSpec",
     "Where",
+    "corner_rect",
     "intersects",
     "plan_stamps",
 ]

@@ -19,6 +19,7 @@ from core.domain import SignerRole
 from signing import appearance
 from signing.keys import Signer
 from signing.page_marks import QR_MARK, occupied_mark
+from signing.placement import corner_rect
 from signing.request import Corner, QRContent, SignatureRequest, SigningPolicy, format_vn_time
 
 #: pyHanko's object model is only partly annotated; treat it as untyped here.
@@ -28,12 +29,8 @@ generic: Any = _generic
 def stamp_box(
     corner: Corner, page_box: tuple[float, float, float, float], w: float, h: float, margin: float
 ) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = page_box
-    left = corner in (Corner.TOP_LEFT, Corner.BOTTOM_LEFT)
-    top = corner in (Corner.TOP_LEFT, Corner.TOP_RIGHT)
-    x = x0 + margin if left else x1 - margin - w
-    y = y1 - margin - h if top else y0 + margin
-    return (x, y, x + w, y + h)
+    """The w×h box exactly at ``corner``, ``margin`` from the edges (no content checked)."""
+    return corner_rect(page_box, corner, w, h, margin)
 
 
 def _inherited_box(page: Any, key: str) -> tuple[float, float, float, float] | None:
