@@ -1,4 +1,4 @@
-"""``sohoa archive export --dossier CODE | --from DATE --to DATE -o DIR`` (E-ARK CSIP packages).
+"""``sohoa archive export --dossier CODE [--document N] | --from DATE --to DATE -o DIR``.
 
 One package folder per dossier: METS, EAD 2002 and PREMIS 3 metadata, the originals and the
 signed PDF/A-2b copies under ``representations/``, SHA-256 of every file (see
@@ -38,6 +38,9 @@ def archive_export(
     dossier: Annotated[str | None, typer.Option("--dossier", help="one dossier code")] = None,
     start: Annotated[str | None, typer.Option("--from", help="first receipt day")] = None,
     end: Annotated[str | None, typer.Option("--to", help="last receipt day")] = None,
+    document: Annotated[
+        int | None, typer.Option("--document", help="only this document (its number) of --dossier")
+    ] = None,
     package_type: Annotated[
         str, typer.Option("--type", help="OAIS package type: AIP or SIP")
     ] = "AIP",
@@ -62,6 +65,7 @@ def archive_export(
             start=_day(start, "--from"),
             end=_day(end, "--to"),
             package_type=package_type,
+            document=document,
             progress=progress,
         )
     finally:

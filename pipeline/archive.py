@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.domain import BucketRole, SignerRole
-from core.errors import InputError, SohoaError
+from core.errors import Conflict, InputError, NotFound, SohoaError
 from pipeline import adapters
 from pipeline.context import Runtime
 from storage import records
@@ -97,7 +97,7 @@ def _signer_agent(subject: str, role: SignerRole) -> Agent:
 
 
 def _gather(
-    rt: Runtime, session: Session, code: str, package_type: str
+    rt: Runtime, session: Session, code: str, package_type: str, only: int | None = None
 ) -> tuple[DossierPackage, dict[str, _Source]]:
     dossier = session.scalars(
         select(Dossier)
@@ -119,7 +119,13 @@ def _gather(
     sources: dict[str, _Source] = {}
     events: list[Event] = []
     descriptions: list[DocumentDescription] = []
-    for document in dossier.documents:
+    chosen = [d for d in dossier.documents if only is None or d.ordinal == only]
+    if only is not None and not chosen:
+        raise NotFound(
+            f"dossier {code} has no document {only}",
+            detail_vi=f"Hồ sơ {code} không có tài liệu số {only}",
+        )
+    for document in chosen:
         descriptions.append(
             DocumentDescription(
                 ordinal=document.ordinal,
@@ -211,7 +217,8 @@ def _gather(
                 )
             )
     package = DossierPackage(
-        object_id=dossier.code,
+        # A document's own package (Circular 05/2025: packages per dossier and per document).
+        object_id=dossier.code if only is None else f"{dossier.code}.{only:02d}",
         package_type=package_type,
         created=datetime.now(VIETNAM_TZ),
         dossier_code=dossier.code,
@@ -284,23 +291,41 @@ def _verification_events(package: DossierPackage, root: Path, rt: Runtime) -> li
     return events
 
 
-def export_dossier(rt: Runtime, code: str, out_dir: Path, *, package_type: str = "AIP") -> Path:
-    """Write one dossier's package under ``out_dir``; returns its folder."""
+def export_dossier(
+    rt: Runtime,
+    code: str,
+    out_dir: Path,
+    *,
+    package_type: str = "AIP",
+    document: int | None = None,
+) -> Path:
+    """Write one dossier's package (or one of its documents') under ``out_dir``.
+
+    Returns:
+        The package folder, ``out_dir/<code>`` (or ``out_dir/<code>.<NN>`` for document NN).
+    """
     with rt.session() as session:
-        package, sources = _gather(rt, session, code, package_type)
+        package, sources = _gather(rt, session, code, package_type, document)
+    if (out_dir / package.object_id).exists():
+        raise Conflict(
+            f"package {out_dir / package.object_id} already exists",
+            detail_vi=f"Gói {package.object_id} đã tồn tại",
+        )
     package = _sized(package, rt, sources)
     # Verification needs the fetched files: write once to learn it, then with its events.
-    staging = out_dir / f".{code}.staging"
-    root = write_package(package, staging, _fetcher(rt, sources))
-    extra = _verification_events(package, root, rt)
-    package = DossierPackage(**{**package.__dict__, "events": (*package.events, *extra)})
-
-    def from_staging(file: PackageFile, target: Path) -> None:
-        (root / file.path).replace(target)
-
-    final = write_package(package, out_dir, from_staging)
+    staging = out_dir / f".{package.object_id}.staging"
     shutil.rmtree(staging, ignore_errors=True)
-    return final
+    try:
+        root = write_package(package, staging, _fetcher(rt, sources))
+        extra = _verification_events(package, root, rt)
+        package = DossierPackage(**{**package.__dict__, "events": (*package.events, *extra)})
+
+        def from_staging(file: PackageFile, target: Path) -> None:
+            (root / file.path).replace(target)
+
+        return write_package(package, out_dir, from_staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def export(
@@ -311,14 +336,22 @@ def export(
     start: date | None = None,
     end: date | None = None,
     package_type: str = "AIP",
+    document: int | None = None,
     progress: Progress | None = None,
 ) -> list[Path]:
-    """Export one package per selected dossier (see :func:`select_dossiers`)."""
+    """Export one package per selected dossier (see :func:`select_dossiers`).
+
+    ``document``: with ``code``, export only that document (its ordinal) as its own package.
+    """
+    if document is not None and code is None:
+        raise InputError("--document needs --dossier", detail_vi="--document cần đi kèm --dossier")
     codes = select_dossiers(rt, code=code, start=start, end=end)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for n, dossier_code in enumerate(codes, 1):
-        written.append(export_dossier(rt, dossier_code, out_dir, package_type=package_type))
+        written.append(
+            export_dossier(rt, dossier_code, out_dir, package_type=package_type, document=document)
+        )
         if progress:
             progress("archive", n, len(codes))
     log.info("archive packages written", extra={"count": len(written), "dir": str(out_dir)})

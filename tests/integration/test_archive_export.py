@@ -11,7 +11,7 @@ from lxml import etree
 
 import pipeline
 from core.domain import SignatureLevel, SignerRole
-from core.errors import Conflict, InputError
+from core.errors import Conflict, InputError, NotFound
 from pipeline.archive import export
 from pipeline.context import Runtime
 from storage.models import Document
@@ -55,6 +55,14 @@ def test_exported_dossier_package_passes_eark_validator(runtime: Runtime, tmp_pa
     assert outcomes[-1] != "failure"  # the signed copy was verified at export
     agents = {e.text for e in premis.iter(f"{PREMIS}agentType")}
     assert {"software", "organization", "person"} <= agents
+
+    # A document's own package: the same checks, named after the document.
+    [single] = export(rt, tmp_path / "out", code=code, document=1)
+    assert single.name == f"{code}.01"
+    check_package(single)
+    with pytest.raises(NotFound):
+        export(rt, tmp_path / "out", code=code, document=9)
+    assert not list((tmp_path / "out").glob(".*staging"))  # no work folder left behind
 
     # A date range selects the same dossier; exporting again never overwrites.
     with pytest.raises(Conflict):
