@@ -50,9 +50,10 @@ def _user(runtime: Runtime, role: Role = Role.RECEPTION) -> str:
 
 
 def _login(client: TestClient, name: str, password: str = PASSWORD, **headers: str) -> int:
-    return client.post(
+    status: int = client.post(
         "/api/v1/auth/token", data={"username": name, "password": password}, headers=headers
     ).status_code
+    return status
 
 
 def _bearer(client: TestClient, name: str) -> dict[str, str]:

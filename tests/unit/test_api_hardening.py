@@ -17,6 +17,7 @@ from fastapi.responses import Response
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import Engine
+from starlette.types import Message
 
 import pipeline
 from api.app import create_app
@@ -29,6 +30,7 @@ from pipeline.context import Runtime
 from storage.db import session_factory
 
 PASSWORD = "a good long password"
+_RUNTIMES: dict[str, Runtime] = {}
 
 
 def _runtime(engine: Engine, tmp: Path, **overrides: Any) -> Runtime:
@@ -58,7 +60,7 @@ def client(sqlite_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> I
         return Response("x", headers={"Content-Security-Policy": "script-src 'self'"})
 
     with TestClient(app) as test_client:
-        test_client.rt = rt  # type: ignore[attr-defined]
+        _RUNTIMES["client"] = rt
         yield test_client
 
 
@@ -105,14 +107,14 @@ def test_an_anonymous_upload_is_refused_before_its_body_is_read(
         _runtime(sqlite_engine, tmp_path).settings, runtime=_runtime(sqlite_engine, tmp_path)
     )
     chunks_read = 0
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         nonlocal chunks_read
         chunks_read += 1
         return {"type": "http.request", "body": b"\0" * 1024 * 1024, "more_body": True}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     scope = {
@@ -141,7 +143,7 @@ def _png(path: Path) -> Path:
 
 
 def test_the_size_limit_counts_all_files_of_a_document_together(client: TestClient) -> None:
-    rt: Runtime = client.rt  # type: ignore[attr-defined]
+    rt = _RUNTIMES["client"]
     auth = _bearer(client, rt, Role.RECEPTION)
     # Each file is under the 4000-byte limit, together they are over it.
     files = [("files", (f"p{i}.jpg", b"\xff" * 1500, "image/jpeg")) for i in range(3)]
