@@ -3,7 +3,8 @@
 :func:`case_pki` writes a development PKI (``signing.devpki_layout``) and adds to its
 description: ``expired`` (valid until yesterday), ``future`` (valid from tomorrow),
 ``wrong-usage`` (key usage keyEncipherment only, extended usage serverAuth), an intermediate
-``expired-ca`` that expired yesterday and ``under-expired-ca``, a leaf issued by it. Every
+``expired-ca`` that expired yesterday and ``under-expired-ca``, a leaf issued by it, and
+``revoked-ca`` (revoked yesterday, on the root's CRL) with its leaf ``under-revoked-ca``. Every
 added certificate reuses the agency key, so :func:`case_signer` can sign with any of them.
 """
 
@@ -50,7 +51,7 @@ def case_pki(directory: Path) -> DevPKI:
     now = datetime.now(UTC).replace(microsecond=0)
     yesterday, tomorrow = now - timedelta(days=1), now + timedelta(days=1)
     long_ago, later = now - timedelta(days=400), now + timedelta(days=400)
-    for label in (*CASES, "expired-ca"):
+    for label in (*CASES, "expired-ca", "revoked-ca", "under-revoked-ca"):
         arch["entities"][label] = {"common-name": f"{label} ({UNTRUSTED})"}
     arch["certs"]["expired"] = _leaf("expired", "issuing-ca", long_ago, yesterday)
     arch["certs"]["future"] = _leaf("future", "issuing-ca", tomorrow, later)
@@ -83,6 +84,21 @@ def case_pki(directory: Path) -> DevPKI:
         later,
         **{"issuer-cert": "expired-ca", "authority-key": "issuing-ca"},
     )
+    arch["certs"]["revoked-ca"] = {
+        "subject": "revoked-ca",
+        "subject-key": "issuing-ca",
+        "issuer": "root",
+        "validity": {"valid-from": _iso(long_ago), "valid-to": _iso(later)},
+        "profiles": [{"id": "simple-ca", "params": {"max-path-len": 0}}],
+        "revocation": {"revoked-since": _iso(yesterday), "reason": "ca_compromise"},
+    }
+    arch["certs"]["under-revoked-ca"] = _leaf(
+        "under-revoked-ca",
+        "revoked-ca",
+        long_ago,
+        later,
+        **{"issuer-cert": "revoked-ca", "authority-key": "issuing-ca"},
+    )
     (directory / CONFIG_FILE).write_text(json.dumps(description, ensure_ascii=False, indent=1))
     return DevPKI.open(directory)
 
@@ -90,7 +106,9 @@ def case_pki(directory: Path) -> DevPKI:
 def case_signer(pki: DevPKI, label: str) -> Signer:
     """A signer with certificate ``label`` (the agency key) and its chain up to the root."""
     key_pem = (pki.directory / "keys" / "agency.key.pem").read_bytes()
-    ca = "expired-ca" if label == "under-expired-ca" else "issuing-ca"
+    ca = {"under-expired-ca": "expired-ca", "under-revoked-ca": "revoked-ca"}.get(
+        label, "issuing-ca"
+    )
     chain = (pki.cert(ca), pki.root())
     return signer_from_pem(SignerRole.AGENCY, key_pem, pki.cert(label), chain, dev_pki=pki)
 

@@ -181,3 +181,25 @@ def test_appended_is_said_only_when_bytes_were_appended(
     report = verify_pdf(signed + tail, settings=signing_settings)
     assert report.signatures[-1].appended_bytes == len(tail)
     assert not report.signatures[-1].covers_whole_file
+
+
+def test_a_revoked_intermediate_is_named_before_signing_and_when_verifying(
+    cases: DevPKI, case_settings: Settings, pdfa_1page: Path
+) -> None:
+    forget_checked()
+    signer = case_signer(cases, "under-revoked-ca")
+    with pytest.raises(SignerCertificateInvalid, match=r"^revoked: a CA certificate .* on \d{4}-"):
+        sign_pdf(
+            pdfa_1page,
+            None,
+            SignatureRequest(level=SignatureLevel.B_B),
+            settings=case_settings,
+            signer=signer,
+        )
+    key_pem = (cases.directory / "keys" / "agency.key.pem").read_bytes()
+    signed = sign_raw(pdfa_1page.read_bytes(), key_pem, signer.cert, signer.chain)
+    report = verify_pdf(signed, trust_roots=[cases.root()], fetch="trusted")
+    assert report.verdict == "invalid"
+    assert report.reason.startswith("revoked")
+    assert "a CA certificate of the chain" in report.reason
+    assert report.signatures[0].revocation_time is not None
