@@ -10,6 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import defer, selectinload
 from starlette.background import BackgroundTasks
 
 from api import reads
@@ -20,7 +22,7 @@ from core.domain import BucketRole, DocumentStatus
 from core.errors import IntegrityError, NotFound
 from pipeline.context import Runtime
 from storage import audit, records
-from storage.models import Dossier
+from storage.models import Document, Dossier
 
 router = APIRouter(prefix="/public", tags=["public"], dependencies=[PublicLimited])
 
@@ -32,7 +34,18 @@ def _not_found() -> NotFound:
 
 
 def _dossier(session: SessionDep, code: str, secret: str) -> Dossier:
-    dossier = records.find_dossier(session, code)
+    # The documents without their OCR text (megabytes each, and never shown here).
+    dossier = session.scalars(
+        select(Dossier)
+        .where(Dossier.code == code)
+        .options(
+            selectinload(Dossier.documents).options(
+                defer(Document.ocr_text),
+                defer(Document.ocr_text_folded),
+                defer(Document.metadata_folded),
+            )
+        )
+    ).first()
     if dossier is None or not records.verify_access_secret(dossier, secret):
         raise _not_found()
     return dossier
