@@ -85,6 +85,30 @@ def test_garbage_is_a_clear_input_problem(api: TestClient) -> None:
     assert response.json()["type"].endswith("/corrupt-file")
 
 
+def test_an_upload_makes_the_server_fetch_nothing(
+    signing_settings: Settings, sqlite_engine: Engine, pdfa_1page: Path, tmp_path: Path
+) -> None:
+    """SSRF over HTTP: OCSP/CRL URLs of a *trusted* chain point at a listener; no request."""
+    from signing import DevPKI
+    from tests.integration.test_verify_boxed import Listener
+    from tests.verify_inputs import sign_raw
+
+    listener = Listener()
+    try:
+        pki = DevPKI.open(tmp_path / "pki", port=listener.port)
+        material = pki.signer_material("agency")
+        signed = sign_raw(pdfa_1page.read_bytes(), material.key_pem, material.cert, material.chain)
+        (tmp_path / "root.pem").write_bytes(pki.root_pem())
+        settings = _settings(signing_settings, trust_roots_file=tmp_path / "root.pem")
+        with _client(settings, sqlite_engine) as client:
+            response = client.post("/api/v1/verify", files={"file": ("s.pdf", signed)})
+        assert response.status_code == 200, response.text
+        assert response.json()["verdict"] == "indeterminate"
+        assert listener.accepted == 0, "POST /verify fetched a URL named by the upload"
+    finally:
+        listener.close()
+
+
 def _rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
