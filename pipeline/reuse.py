@@ -72,7 +72,7 @@ def reusable_documents(
                 signed_at=max((s.signed_at for s in document.signatures), default=None),
                 signed_sha256=document.signed_sha256 or "",
             )
-            for document, code in session.execute(stmt).tuples()
+            for document, code in session.execute(stmt).all()
         ]
 
 

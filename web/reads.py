@@ -231,9 +231,7 @@ def dossier_list(
                 select(Document.dossier_id, func.count())
                 .where(Document.dossier_id.in_([d.id for d in found]))
                 .group_by(Document.dossier_id)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         return [
             DossierLine(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.routes import auth, backoffice, citizen, leader, reception, staff, verify
+from web.routes import auth, backoffice, citizen, leader, reception, staff, users, verify
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
@@ -14,6 +14,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     citizen.router,
     verify.router,
     leader.router,
+    users.router,
 )
 
 __all__ = ["ROUTERS"]
