@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
   tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng tesseract-ocr-osd
   poppler-utils fonts-noto-core libnss3-tools softhsm2 make
-  chromium zbar-tools  # the browser tests (Playwright drives Debian's Chromium; zbarimg reads QR codes)
   postgresql-client  # pg_dump / psql for `sohoa backup` and `sohoa restore`
+  chromium zbar-tools  # the browser tests (Playwright drives Debian's Chromium; zbarimg reads QR codes)
 )
 
 missing=()

@@ -132,9 +132,7 @@ def _validate(path: Path, trust_pem: list[bytes], caps: VerifyCaps) -> dict[str,
     data = path.read_bytes()
     check_caps(data, caps)
     roots = [x509.Certificate.load(der) for der in trust_pem]
-    report = verify_pdf(data, trust_roots=roots, fetch="none")
-    if len(report.signatures) > caps.max_signatures:
-        raise VerifyLimit(f"{len(report.signatures)} signatures is over the verification limit")
+    report = verify_pdf(data, trust_roots=roots, fetch="none", caps=caps)
     result: dict[str, Any] = report.to_dict()
     return result
 

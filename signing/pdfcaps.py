@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from core.errors import VerifyLimit
 from core.settings import Settings
@@ -135,4 +136,27 @@ def check_caps(data: bytes, caps: VerifyCaps) -> Scan:
     return found
 
 
-__all__ = ["Scan", "VerifyCaps", "check_caps", "scan"]
+def check_parsed(embedded: list[Any], caps: VerifyCaps) -> None:
+    """The parsed signatures (pyHanko's) against ``caps``: their number, each ``/Contents``.
+
+    Signatures may sit in object streams, out of reach of :func:`check_caps`.
+    """
+    if len(embedded) > caps.max_signatures:
+        raise VerifyLimit(
+            f"signatures: {len(embedded)} is over the verification limit of {caps.max_signatures}",
+            detail_vi="Số chữ ký vượt quá giới hạn kiểm tra",
+        )
+    for sig in embedded:
+        try:
+            size = len(sig.sig_object.raw_get("/Contents").original_bytes)
+        except Exception:  # no or odd /Contents: the validation names it
+            continue
+        if size > caps.max_contents_bytes:
+            raise VerifyLimit(
+                f"signature /Contents bytes: {size} is over the verification limit of "
+                f"{caps.max_contents_bytes}",
+                detail_vi="Dung lượng chữ ký vượt quá giới hạn kiểm tra",
+            )
+
+
+__all__ = ["Scan", "VerifyCaps", "check_caps", "check_parsed", "scan"]

@@ -33,6 +33,7 @@ from core.errors import CorruptFile, EncryptedPDF
 from core.settings import Settings
 from signing import verify_checks as checks
 from signing.fetching import TrustedFetcherBackend
+from signing.pdfcaps import VerifyCaps, check_parsed
 from signing.trust import trust_roots_for
 from signing.verify_facts import (
     LABELS_VI,
@@ -127,31 +128,13 @@ class VerificationReport:
         return result
 
 
-def _raw(refs: Any) -> list[bytes]:
-    out: list[bytes] = []
-    for ref in refs or ():
-        try:
-            out.append(bytes(ref.get_object().data))
-        except Exception:  # a malformed DSS entry is simply not revocation data
-            continue
-    return out
-
-
-def _byte_range(sig: Any) -> tuple[int, int] | None:
-    """(signed end, file offset where the range starts) from /ByteRange, if well formed."""
-    try:
-        a, _, c, d = (int(v) for v in sig.sig_object["/ByteRange"])
-    except Exception:  # missing or malformed: coverage is then unknown
-        return None
-    return c + d, a
-
-
 def verify_pdf(
     source: Path | bytes,
     *,
     settings: Settings | None = None,
     trust_roots: Iterable[x509.Certificate] | None = None,
     fetch: FetchPolicy = "trusted",
+    caps: VerifyCaps | None = None,
 ) -> VerificationReport:
     """Verify every signature and document timestamp in ``source``.
 
@@ -164,6 +147,9 @@ def verify_pdf(
             ``"trusted"`` (default, the service's own files): OCSP/CRL may be fetched for
             chains ending at a trusted root, within ``verify_fetch_budget_seconds`` overall;
             a failed fetch is ``indeterminate``.
+        caps: Also count the parsed signatures and measure each one's ``/Contents`` against
+            these caps before validating any (an upload: signatures may hide in object
+            streams, out of reach of the byte-level check).
 
     Returns:
         A report per signature and the overall verdict with the first problem found.
@@ -188,6 +174,8 @@ def verify_pdf(
     roots = list(trust_roots) if trust_roots is not None else trust_roots_for(settings)
     if not embedded:
         return VerificationReport("indeterminate", "unsigned: the document has no signature", [])
+    if caps is not None:
+        check_parsed(embedded, caps)
 
     fetcher: TrustedFetcherBackend | None = None
     if fetch == "trusted":
@@ -196,11 +184,11 @@ def verify_pdf(
             base.verify_fetch_budget_seconds, base.signing_network_timeout
         )
     dss = checks.read_dss(reader)
-    revinfo = (_raw(dss.ocsps), _raw(dss.crls)) if dss is not None else ([], [])
+    revinfo = (checks.raw(dss.ocsps), checks.raw(dss.crls)) if dss is not None else ([], [])
     reports: list[SignatureReport] = []
     for index, sig in enumerate(embedded):
         is_ts = sig.sig_object.get("/Type") == "/DocTimeStamp"
-        signed_end = _byte_range(sig)
+        signed_end = checks.byte_range(sig)
         appended = max(0, len(data) - signed_end[0]) if signed_end else 0
         try:
             status: Any = checks.validate(sig, is_ts, checks.context(dss, roots, fetcher=fetcher))
@@ -247,7 +235,7 @@ def _report(
         pool = list(getattr(sig, "other_embedded_certs", []) or [])
         pool += [
             x509.Certificate.load(data)
-            for data in _raw(getattr(dss, "certs", {}).values() if dss is not None else ())
+            for data in checks.raw(getattr(dss, "certs", {}).values() if dss is not None else ())
         ]
         chain = issuer_chain(status.signing_cert, pool)
         expired = out_of_validity(chain, timestamp if ts_trusted else None)

@@ -164,10 +164,31 @@ def level(status: Any, dss: DocumentSecurityStore | None, later_ts: bool) -> str
     return "B-LTA" if later_ts else "B-LT"
 
 
+def raw(refs: Any) -> list[bytes]:
+    out: list[bytes] = []
+    for ref in refs or ():
+        try:
+            out.append(bytes(ref.get_object().data))
+        except Exception:  # a malformed DSS entry is simply not revocation data
+            continue
+    return out
+
+
+def byte_range(sig: Any) -> tuple[int, int] | None:
+    """(signed end, file offset where the range starts) from /ByteRange, if well formed."""
+    try:
+        a, _, c, d = (int(v) for v in sig.sig_object["/ByteRange"])
+    except Exception:  # missing or malformed: coverage is then unknown
+        return None
+    return c + d, a
+
+
 __all__ = [
+    "byte_range",
     "context",
     "level",
     "problems_of",
+    "raw",
     "read_dss",
     "revinfo_covers",
     "second_opinion",

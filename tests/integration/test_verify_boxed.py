@@ -180,3 +180,24 @@ def test_many_signatures_are_capped_and_failures_log_one_line(
     assert all(r.exc_info is None for r in caplog.records)
     out, err = capfd.readouterr()
     assert "Traceback" not in out + err
+
+
+def test_parsed_signatures_are_capped_before_any_is_validated(signed_blta: Path) -> None:
+    """Signatures can hide in object streams: the parsed ones are counted and measured too."""
+    from signing.pdfcaps import VerifyCaps
+
+    def caps(signatures: int, contents: int) -> VerifyCaps:
+        return VerifyCaps(
+            max_bytes=10**9,
+            max_xref_entries=10**9,
+            max_objects=10**9,
+            max_signatures=signatures,
+            max_contents_bytes=contents,
+        )
+
+    data = signed_blta.read_bytes()  # a signature and a document timestamp
+    with pytest.raises(VerifyLimit, match="signatures: 2"):
+        verify_pdf(data, trust_roots=[], fetch="none", caps=caps(1, 10**9))
+    with pytest.raises(VerifyLimit, match="/Contents bytes"):
+        verify_pdf(data, trust_roots=[], fetch="none", caps=caps(5, 1000))
+    assert verify_pdf(data, trust_roots=[], fetch="none", caps=caps(5, 10**9)).signatures
