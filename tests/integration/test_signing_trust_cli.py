@@ -95,3 +95,14 @@ def test_trust_add_list_remove_drive_verification(
     assert json.loads(_sohoa("trust", "list", "--json", data_dir=data_dir).stdout) == []
     done = _sohoa("verify", str(signed), data_dir=data_dir)
     assert done.returncode == 1 and "untrusted-root" in done.stdout
+
+
+def test_the_development_root_is_trusted_in_development_mode_only(
+    dev_pki: DevPKI, pki_data_dir: Path
+) -> None:
+    from signing.trust import trust_roots_for
+
+    dev = Settings(data_dir=pki_data_dir, signing_key_source="dev")
+    production = Settings(data_dir=pki_data_dir, signing_key_source="pkcs12")
+    assert dev_pki.root() in trust_roots_for(dev)
+    assert dev_pki.root() not in trust_roots_for(production)
