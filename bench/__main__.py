@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("ocr", "quality", "signing", "storage", "service")
+BENCHMARKS = ("ocr", "quality", "signing", "storage", "service", "load")
 
 
 def main(argv: list[str]) -> int:
