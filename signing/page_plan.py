@@ -28,6 +28,9 @@ from signing.stamps import PageView, StampStyle, draw_qr, has_qr, stamp_text
 #: The smallest QR module printed (0.4 mm ≈ 1.13 pt): phone cameras and zbar read 0.33 mm
 #: modules in good light; 0.4 mm leaves room for a worn print or a photocopy.
 MIN_QR_MODULE = 0.4 / 25.4 * 72
+#: How far past one of our own stamps its rendered ink may reach: one 36 dpi ink cell of
+#: ocr.layout (4 pt) and rounding.
+OWN_INK_SLACK = 5.0
 #: Height of a margin strip: two lines at the smallest readable size, the stamp's padding.
 STRIP_HEIGHT = 2 * MIN_READABLE_FONT * 1.2 + 2 * 3.0 + 1.0
 
@@ -117,7 +120,12 @@ def document_plan(
     info_page: int | None = None
     appendix_occupied: list[Rect] = []
     if already_signed:
-        occupied += page_obstacles(page1, view)
+        ours = page_obstacles(page1, view)
+        # Our earlier stamps and QR are known exactly; the ink and words found for them on the
+        # render (36 dpi cells, the stamp's own text) would only blur their edges into room
+        # kept free for this signature.
+        occupied = [r for r in occupied if not any(_within(r, o, OWN_INK_SLACK) for o in ours)]
+        occupied += ours
         info_page = find_info_page(writer)
         if info_page is not None:
             page = writer.find_page_for_modification(info_page)[0].get_object()
@@ -138,6 +146,15 @@ def document_plan(
         appendix_occupied=appendix_occupied,
     )
     return DocumentPlan(plan, info_page, qr_in_stamp, draws_qr)
+
+
+def _within(rect: Rect, outer: Rect, slack: float) -> bool:
+    return (
+        rect[0] >= outer[0] - slack
+        and rect[1] >= outer[1] - slack
+        and rect[2] <= outer[2] + slack
+        and rect[3] <= outer[3] + slack
+    )
 
 
 def page_obstacles(page: Any, view: PageView) -> list[Rect]:

@@ -43,8 +43,15 @@ CLEARANCE = 4.0
 STRIP_EDGE = 10.0
 #: How far into the page a margin strip may reach from the top or bottom edge (1 inch).
 STRIP_BAND = 72.0
+#: Room kept around a stamp just placed: the clearance plus one grid cell. A later signature
+#: sees that stamp as an obstacle padded by the clearance and rounded out to whole cells, and
+#: must still find the room this plan kept for it.
+PLACED_GAP_CELLS = 1
 #: Search grid (points). Finer costs time; 3 pt is under a stroke's width at the 4 pt clearance.
 CELL = 3.0
+
+
+PLACED_GAP = CLEARANCE + PLACED_GAP_CELLS * CELL
 
 
 class Where(StrEnum):
@@ -141,7 +148,7 @@ def plan_stamps(
     for spec in stamps:
         found = _on_page(grid, spec, margin)
         if found is not None:
-            grid.add(found.rect)
+            grid.add(found.rect, PLACED_GAP)
             placements.append(found)
             if found.where is not Where.CORNER:
                 notes.append(f"{spec.name}: {found.where.value} (scale {found.scale:.2f})")
@@ -150,12 +157,12 @@ def plan_stamps(
             appendix = appendix or _Grid(page_box, appendix_occupied)
             rect = _nearest(appendix, spec.corner, spec.width, spec.height, margin, quarter=False)
             rect = rect or corner_rect(page_box, spec.corner, spec.width, spec.height, margin)
-            appendix.add(rect)
+            appendix.add(rect, PLACED_GAP)
             placements.append(Placement(spec.name, rect, 1.0, Where.APPENDED_PAGE, page=None))
             notes.append(f"{spec.name}: no free space on page 1, appended page")
         else:
             rect = corner_rect(page_box, spec.corner, spec.width, spec.height, margin)
-            grid.add(rect)
+            grid.add(rect, PLACED_GAP)
             placements.append(Placement(spec.name, rect, 1.0, Where.OVERLAPS))
             notes.append(f"{spec.name}: no free space and no page can be appended; overlaps")
     return StampPlan(tuple(placements), page_box, tuple(notes))

@@ -23,9 +23,9 @@ def _born_digital(path: Path) -> Path:
 
     blank = pikepdf.new()
     blank.add_blank_page(page_size=(595, 842))
-    base = io.BytesIO()
+    base = path.with_suffix(".blank.pdf")
     assert pdfa.save(blank, base, "2b").passed
-    writer: Any = IncrementalPdfFileWriter(io.BytesIO(base.getvalue()), strict=False)
+    writer: Any = IncrementalPdfFileWriter(io.BytesIO(base.read_bytes()), strict=False)
     append_info_page(writer, (595, 842), SigningPolicy())
     out = io.BytesIO()
     writer.write(out)

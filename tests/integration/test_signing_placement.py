@@ -104,6 +104,11 @@ def signed(digitized: Path, settings: Settings, tmp_path_factory: pytest.TempPat
     return both
 
 
+def _rect(values: Any) -> Rect:
+    x0, y0, x1, y1 = (float(v) for v in values)
+    return (x0, y0, x1, y1)
+
+
 def _word_boxes(path: Path) -> list[Rect]:
     """Word boxes of page 1 from pdftotext, in PDF points (bottom-left origin)."""
     xml = subprocess.run(
@@ -227,6 +232,73 @@ def test_a_preview_for_either_role_shows_where_the_agency_and_qr_go(
             if a.get("/Subtype") == "/Widget"
         }
     assert rects["sohoa-agency"] == pytest.approx(agency.rect, abs=0.6)
+
+
+def _born_digital_corners(path: Path) -> Path:
+    """A born-digital PDF/A page: real text (no image) in all four corners and a body from
+    1 inch below the top to the middle; its words come from the text layer itself."""
+    from pyhanko.pdf_utils import generic as pyhanko_generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    from signing import appearance
+    from signing.request import SigningPolicy
+
+    generic: Any = pyhanko_generic
+    blank = pikepdf.new()
+    blank.add_blank_page(page_size=(595, 842))
+    base = path.with_suffix(".blank.pdf")
+    assert pdfa.save(blank, base, "2b").passed
+    writer: Any = IncrementalPdfFileWriter(io.BytesIO(base.read_bytes()), strict=False)
+    font = appearance.load_stamp_font(SigningPolicy().font_file)
+    font_ref = appearance.embed_font(writer, font)
+    texts: list[tuple[float, float, str]] = [
+        (24, 812, "ỦY BAN NHÂN DÂN XÃ HÒA HIỆP"),
+        (395, 812, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+        (24, 20, "Nơi nhận: như trên; lưu VT."),
+        (520, 20, "Trang 1/1"),
+    ]
+    texts += [(24, float(y), BODY[:95]) for y in range(770, 421, -14)]
+    ops = b"".join(
+        b"BT 0 g /F1 9 Tf %.1f %.1f Td <%s> Tj ET\n" % (x, y, font.encode(t)) for x, y, t in texts
+    )
+    page = writer.find_page_for_modification(0)[0].get_object()
+    page["/Resources"] = generic.DictionaryObject(
+        {generic.pdf_name("/Font"): generic.DictionaryObject({generic.pdf_name("/F1"): font_ref})}
+    )
+    page["/Contents"] = writer.add_object(generic.StreamObject(stream_data=ops))
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    path.write_bytes(out.getvalue())
+    assert pdfa.validate(io.BytesIO(out.getvalue()), "2b").passed
+    return path
+
+
+def test_born_digital_text_in_every_corner_is_never_covered(
+    settings: Settings, tmp_path: Path
+) -> None:
+    source = _born_digital_corners(tmp_path / "born-digital.pdf")
+    words = _word_boxes(source)
+    corners = [w for w in words if (w[0] < 100 or w[2] > 495) and (w[1] < 60 or w[3] > 800)]
+    assert len(corners) >= 4, "words reach into each corner"
+    officer, both = tmp_path / "officer.pdf", tmp_path / "both.pdf"
+    adapters.run_sign(
+        source, officer, settings, SignerRole.OFFICER, SignatureLevel.B_B, INFO,
+        written_by_ocr=False,
+    )  # fmt: skip
+    adapters.run_sign(
+        officer, both, settings, SignerRole.AGENCY, SignatureLevel.B_B, INFO,
+        written_by_ocr=False,
+    )  # fmt: skip
+    plan = adapters.stamp_plan(source, SignerRole.OFFICER, settings, INFO)
+    qr = plan.get("qr")
+    assert qr is not None and qr.page == 0
+    with pikepdf.open(both) as pdf:
+        rects: list[Rect] = [_rect(a.Rect) for a in pdf.pages[0].Annots]
+    assert len(rects) == 2
+    for rect in [*rects, qr.rect]:
+        hits = [w for w in words if intersects(rect, w)]
+        assert not hits, f"{rect} covers {hits[:3]}"
 
 
 @pytest.fixture(scope="module")
