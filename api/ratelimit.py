@@ -78,6 +78,11 @@ def trusted_networks(spec: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
+    """Whether ``address`` is in one of ``networks``."""
+    return _trusted(address, networks)
+
+
 def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
@@ -104,4 +109,4 @@ def client_address(request: Request, settings: Settings) -> str:
     return peer
 
 
-__all__ = ["RateLimited", "TokenBucket", "client_address", "trusted_networks"]
+__all__ = ["RateLimited", "TokenBucket", "client_address", "is_trusted", "trusted_networks"]

@@ -173,3 +173,21 @@ def test_problem_details_carry_no_server_paths() -> None:
     text = "cannot read /srv/sohoa/.sohoa/work/sohoa-upload-ab12/000-scan.tif: truncated"
     assert scrub_paths(text) == "cannot read 000-scan.tif: truncated"
     assert scrub_paths("s3://sohoa-results/a/b.pdf") == "s3://sohoa-results/a/b.pdf"
+
+
+def test_hsts_behind_a_trusted_tls_proxy_only(sqlite_engine: Engine, tmp_path: Path) -> None:
+    rt = _runtime(sqlite_engine, tmp_path / "p", trusted_proxies="127.0.0.1")
+    proxied = _client(rt)
+    forwarded = {"X-Forwarded-Proto": "https"}
+    # TestClient's peer is "testclient", not an address: not a trusted proxy.
+    assert "strict-transport-security" not in proxied.get("/healthz", headers=forwarded).headers
+    from api.headers import SecurityHeadersMiddleware
+
+    middleware = SecurityHeadersMiddleware(proxied.app, trusted_proxies="10.0.0.0/8")
+    trusted = {
+        "type": "http",
+        "client": ("10.0.0.5", 1),
+        "headers": [(b"x-forwarded-proto", b"https")],
+    }
+    untrusted = {**trusted, "client": ("192.0.2.1", 1)}
+    assert middleware._https(trusted) and not middleware._https(untrusted)
