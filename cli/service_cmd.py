@@ -57,7 +57,7 @@ def worker(
     (``workers.lanes``) so that a signature never waits behind an OCR.
     """
     from workers.celery_app import celery_app, parse_queues
-    from workers.lanes import split_lanes, start_light_lane, stop_lane, worker_argv
+    from workers.lanes import LightLane, split_lanes, worker_argv
 
     settings = get_settings()
     settings.resolved_data_dir()
@@ -69,14 +69,14 @@ def worker(
     count = concurrency or max(1, settings.worker_concurrency)
     if not heavy:
         heavy, light = light, ()
-    child = start_light_lane(light, name=name, loglevel=settings.log_level) if light else None
+    lane = LightLane(light, name=name, loglevel=settings.log_level).start() if light else None
     try:
         celery_app.worker_main(
             worker_argv(heavy, concurrency=count, name=name, loglevel=settings.log_level)
         )
     finally:
-        if child is not None:
-            stop_lane(child)
+        if lane is not None:
+            lane.stop()
 
 
 def run(

@@ -10,12 +10,16 @@ child for the light queues, with one pool process of its own. The child dies wit
 from __future__ import annotations
 
 import ctypes
+import logging
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 
 from workers.celery_app import QUEUE_OCR, QUEUE_OCR_BATCH
+
+log = logging.getLogger(__name__)
 
 #: Queues whose tasks run for minutes (OCR); everything else is light.
 OCR_QUEUES = frozenset({QUEUE_OCR, QUEUE_OCR_BATCH})
@@ -73,4 +77,40 @@ def stop_lane(process: subprocess.Popen[bytes], *, grace: float = 60.0) -> None:
         process.wait(timeout=10)
 
 
-__all__ = ["OCR_QUEUES", "split_lanes", "start_light_lane", "stop_lane", "worker_argv"]
+class LightLane:
+    """The light lane, restarted if it dies on its own (1, 2, 4 … 30 s apart) until stopped.
+
+    The OCR lane is this process, supervised by whoever started ``sohoa worker``; the light
+    lane is its child, so it is this process's to watch: signatures must not stop silently.
+    """
+
+    def __init__(self, queues: Sequence[str], *, name: str, loglevel: str) -> None:
+        self.queues, self.name, self.loglevel = tuple(queues), name, loglevel
+        self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+        self._stopping = threading.Event()
+        self._watch = threading.Thread(target=self._supervise, name="light-lane", daemon=True)
+
+    def start(self) -> LightLane:
+        self.process = start_light_lane(self.queues, name=self.name, loglevel=self.loglevel)
+        self._watch.start()
+        return self
+
+    def _supervise(self) -> None:
+        delay = 1.0
+        while self.process is not None:
+            self.process.wait()
+            if self._stopping.wait(delay):
+                return
+            log.warning("light lane exited (%s); restarting", self.process.returncode)
+            self.restarts += 1
+            self.process = start_light_lane(self.queues, name=self.name, loglevel=self.loglevel)
+            delay = min(30.0, delay * 2)
+
+    def stop(self, *, grace: float = 60.0) -> None:
+        self._stopping.set()
+        if self.process is not None:
+            stop_lane(self.process, grace=grace)
+
+
+__all__ = ["OCR_QUEUES", "LightLane", "split_lanes", "start_light_lane", "stop_lane", "worker_argv"]

@@ -72,3 +72,29 @@ def test_a_live_worker_renews_the_lease_of_what_it_holds_only() -> None:
     assert client.scores == {"held": 100.0}
     assert leases.renew(client, []) == 0  # type: ignore[arg-type]
     assert leases.renewal_interval(600) == 200 and leases.renewal_interval(1) == 1
+
+
+def test_a_light_lane_that_dies_is_started_again_until_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import subprocess
+    import time
+
+    from workers import lanes
+
+    started: list[subprocess.Popen[bytes]] = []
+
+    def fake_start(queues: Any, *, name: str, loglevel: str) -> subprocess.Popen[bytes]:
+        # The first one dies at once (a crash); the second keeps running.
+        command = ["true"] if not started else ["sleep", "30"]
+        started.append(subprocess.Popen(command))
+        return started[-1]
+
+    monkeypatch.setattr(lanes, "start_light_lane", fake_start)
+    lane = lanes.LightLane(("sign",), name="t", loglevel="INFO").start()
+    deadline = time.monotonic() + 10
+    while lane.restarts < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lane.stop(grace=5)
+    assert lane.restarts == 1 and len(started) == 2
+    assert started[-1].poll() is not None, "stop() left the lane running"
