@@ -216,8 +216,25 @@ def _storage_and_rows(stack: ScaleStack, url: str) -> tuple[int, int, dict[str, 
             if table != "alembic_version"
         }
         stored_pages = int(conn.execute(text("SELECT sum(page_count) FROM documents")).scalar_one())
+        # The database's own size (tables, TOAST, indexes), measured rather than estimated.
+        rows["__db_bytes__"] = int(
+            conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        )
+        rows["__text_bytes__"] = int(
+            conn.execute(
+                text("SELECT coalesce(sum(octet_length(ocr_text)), 0) FROM documents")
+            ).scalar_one()
+        )
     engine.dispose()
     return stored, stored_pages, rows
+
+
+def _db_bytes(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        size = int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+    engine.dispose()
+    return size
 
 
 def _loadavg() -> str:
@@ -231,6 +248,7 @@ def main() -> None:
         stack.start()
         client = stack.client()
         url = stack.env["SOHOA_DATABASE_URL"]
+        db_empty = _db_bytes(url)  # migrated, one user: subtracted from the size at the end
         pages = BATCH_DOCS * BATCH_PAGES
         runs: dict[int, tuple[float, float, float, float]] = {}
         for hosts in (1, 2):
@@ -263,6 +281,7 @@ def main() -> None:
         sampler.join()
         _plot(sampler, probes_at)
         stored, stored_pages, rows = _storage_and_rows(stack, url)
+        rows["__db_bytes__"] -= db_empty
     finally:
         stack.stop()
     load_after = _loadavg()
@@ -287,6 +306,7 @@ def _write(
     ppm = {h: pages / r[0] * 60 for h, r in runs.items()}
     efficiency = ppm[2] / (2 * ppm[1])
     documents, dossiers = rows.get("documents", 1), rows.get("dossiers", 1)
+    db_bytes, text_bytes = rows.get("__db_bytes__", 0), rows.get("__text_bytes__", 0)
     lines = [
         f"Same hot-folder batch ({BATCH_DOCS} documents × {BATCH_PAGES} synthetic 300 dpi pages,"
         " 20 lines, 1.5° skew; `sohoa ingest` → `ocr-batch`) with one and with two worker hosts,"
@@ -318,7 +338,10 @@ def _write(
         f" {stored / stored_pages / 1e3:.0f} kB ({stored / 1e6:.0f} MB for {stored_pages} pages"
         f" in {documents} documents)",
         f"- database rows after the run ({dossiers} dossiers, {documents} documents): "
-        + ", ".join(f"{t} {n}" for t, n in sorted(rows.items()) if n),
+        + ", ".join(f"{t} {n}" for t, n in sorted(rows.items()) if n and not t.startswith("__")),
+        f"- database growth: {db_bytes / 1e6:.1f} MB ({db_bytes / stored_pages / 1e3:.0f} kB per"
+        f" page, {db_bytes / documents / 1e3:.0f} kB per document; tables, TOAST and indexes),"
+        f" of which OCR text {text_bytes / stored_pages / 1e3:.1f} kB per page",
         f"- load average (1/5/15 min) before: {load[0]}, after: {load[1]} (other engineers'"
         " tests share the 2 cores: absolute times are pessimistic, ratios within the run count)",
     ]

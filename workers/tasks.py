@@ -24,8 +24,11 @@ from core.errors import OCRFailed, ServiceUnavailable, SohoaError
 from core.settings import Settings, get_settings
 from pipeline.bootstrap import open_runtime
 from workers.celery_app import QUEUE_OCR, QUEUE_OCR_BATCH, QUEUE_SIGN, celery_app
+from workers.claims import claimed
 
 log = logging.getLogger(__name__)
+#: Seconds before a copy of a stage that found another copy running tries again.
+CLAIM_RETRY_SECONDS = 10
 _runtime: pipeline.Runtime | None = None
 
 
@@ -81,8 +84,13 @@ def _run(task: Task, document_id: int, stage: Stage, call: Any) -> bool:
 @celery_app.task(bind=True, name="sohoa.digitize", max_retries=None)  # type: ignore[untyped-decorator]
 def digitize_task(self: Task, document_id: int) -> bool:
     """OCR → PDF/A; a submitted document then goes on to the officer's signature."""
-    done = _run(self, document_id, pipeline.DIGITIZE, lambda rt: pipeline.digitize(rt, document_id))
     rt = runtime()
+    with claimed(rt.settings, document_id, pipeline.DIGITIZE) as mine:
+        if not mine:
+            return _later(self, (document_id,), QUEUE_OCR)
+        done = _run(
+            self, document_id, pipeline.DIGITIZE, lambda rt: pipeline.digitize(rt, document_id)
+        )
     follow = pipeline.follow_on(rt, document_id)
     if follow is not None:
         role, pages = follow
@@ -93,12 +101,26 @@ def digitize_task(self: Task, document_id: int) -> bool:
 @celery_app.task(bind=True, name="sohoa.sign", max_retries=None)  # type: ignore[untyped-decorator]
 def sign_task(self: Task, document_id: int, role: str, level: str) -> bool:
     """A PAdES signature by ``role`` at ``level``."""
-    return _run(
-        self,
-        document_id,
-        pipeline.SIGN,
-        lambda rt: pipeline.sign(rt, document_id, SignerRole(role), SignatureLevel(level)),
+    with claimed(runtime().settings, document_id, f"{pipeline.SIGN}-{role}") as mine:
+        if not mine:
+            return _later(self, (document_id, role, level), QUEUE_SIGN)
+        return _run(
+            self,
+            document_id,
+            pipeline.SIGN,
+            lambda rt: pipeline.sign(rt, document_id, SignerRole(role), SignatureLevel(level)),
+        )
+
+
+def _later(task: Task, args: tuple[Any, ...], default_queue: str) -> bool:
+    """Queue this task again in a while: another copy of it runs now (``workers.claims``)."""
+    log.info("stage already running elsewhere; queued again", extra={"document": args[0]})
+    hard, soft = task.request.timelimit or (None, None)
+    queue = (task.request.delivery_info or {}).get("routing_key") or default_queue
+    task.apply_async(
+        args, countdown=CLAIM_RETRY_SECONDS, queue=queue, time_limit=hard, soft_time_limit=soft
     )
+    return False
 
 
 @celery_app.task(name="sohoa.housekeeping.ping")  # type: ignore[untyped-decorator]
