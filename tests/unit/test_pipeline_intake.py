@@ -17,6 +17,7 @@ from core.settings import settings_with
 from pipeline.context import Runtime
 from storage import records
 from storage.db import session_factory
+from storage.objects import StoredObject
 
 
 class _RecordingStore:
@@ -28,8 +29,10 @@ class _RecordingStore:
     def __init__(self) -> None:
         self.puts: list[str] = []
 
-    def put_file(self, bucket: str, key: str, path: Path, **_: Any) -> None:
+    def put_file(self, bucket: str, key: str, path: Path, **_: Any) -> StoredObject:
         self.puts.append(key)
+        # What the real store answers: the object and the version it was stored as.
+        return StoredObject(bucket, key, "", path.stat().st_size, f"v{len(self.puts)}")
 
 
 @pytest.fixture
