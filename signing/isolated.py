@@ -115,11 +115,14 @@ def _child(path: str, trust_pem: list[bytes], limits: BoxLimits, conn: Connectio
     except SohoaError as exc:
         conn.send(("error", (exc.code, exc.message, exc.detail_vi)))
     except MemoryError:
-        conn.send(("error", (VerifyLimit.code, "validation ran out of its memory limit", None)))
+        vi = "Kiểm tra chữ ký vượt quá giới hạn bộ nhớ"
+        conn.send(("error", (VerifyLimit.code, "validation ran out of its memory limit", vi)))
     except RecursionError:
-        conn.send(("error", (VerifyLimit.code, "the PDF nests objects too deeply", None)))
+        vi = "Tệp PDF lồng đối tượng quá sâu"
+        conn.send(("error", (VerifyLimit.code, "the PDF nests objects too deeply", vi)))
     except Exception as exc:  # the child reports, never crashes the caller
-        conn.send(("error", ("corrupt-file", f"cannot be verified ({type(exc).__name__})", None)))
+        message = f"cannot be verified ({type(exc).__name__})"
+        conn.send(("error", ("corrupt-file", message, "Không kiểm tra được tệp (tệp bị hỏng)")))
     finally:
         conn.close()
 

@@ -161,16 +161,20 @@ def verify_pdf(
     try:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
     except OSError as exc:
-        raise CorruptFile(f"cannot read {source!s}: {exc.strerror}") from exc
+        raise CorruptFile(
+            f"cannot read {source!s}: {exc.strerror}", detail_vi="Không đọc được tệp"
+        ) from exc
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
     except MemoryError:
         raise
     except Exception as exc:
-        raise CorruptFile(f"not a readable PDF: {type(exc).__name__}") from exc
+        raise CorruptFile(
+            f"not a readable PDF: {type(exc).__name__}", detail_vi="Tệp PDF bị hỏng, không đọc được"
+        ) from exc
     if reader.encrypted:
-        raise EncryptedPDF("the PDF is encrypted")
+        raise EncryptedPDF("the PDF is encrypted", detail_vi="Tệp PDF được mã hóa")
     roots = list(trust_roots) if trust_roots is not None else trust_roots_for(settings)
     if not embedded:
         return VerificationReport("indeterminate", "unsigned: the document has no signature", [])
