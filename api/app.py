@@ -72,6 +72,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_upload_bytes + _MULTIPART_OVERHEAD
     )
+    app.add_middleware(
+        verify.VerifyBodyLimit,
+        max_bytes=settings.verify_max_upload_bytes + _MULTIPART_OVERHEAD,
+        path=f"{API_PREFIX}/verify",
+    )
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(UploadAuthMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, trusted_proxies=settings.trusted_proxies)

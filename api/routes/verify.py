@@ -7,8 +7,10 @@ from typing import Annotated
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, File, Path, Request, UploadFile
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.deps import PublicLimited, RuntimeDep, SessionDep
+from api.limits import BodyLimitMiddleware
 from api.schemas import SignatureOut, StoredVerification, VerificationOut
 from api.views import spooled
 from core.errors import TooLarge
@@ -18,6 +20,29 @@ from pipeline import adapters
 from pipeline.verification import find_by_reference
 
 router = APIRouter(prefix="/verify", tags=["verify"])
+
+
+class VerifyBodyLimit:
+    """``POST /verify``'s own, smaller body limit (``SOHOA_VERIFY_MAX_UPLOAD_BYTES``).
+
+    Enforced as the body streams in, before anything is spooled (``api.limits``): anyone may
+    call ``/verify``, so a declared ``Content-Length`` over the limit is refused unread.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path: str) -> None:
+        self.app = app
+        self.path = path.rstrip("/")
+        self.limited = BodyLimitMiddleware(app, max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope.get("method") == "POST"
+            and str(scope.get("path", "")).rstrip("/") == self.path
+        ):
+            await self.limited(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _verify_spooled(file: UploadFile, settings: Settings) -> VerificationOut:
