@@ -68,6 +68,15 @@ _PROBLEMS: tuple[tuple[str, Verdict], ...] = (
 
 @dataclass
 class SignatureReport:
+    """One signature or document timestamp (chữ ký số) as the report shows it.
+
+    The web pages and the CLI read the same dict (``VerificationReport.to_dict``); fields are
+    only ever added, never renamed. ``LABELS_VI`` (``labels_vi`` in the report) holds the
+    Vietnamese label of each field; ``problems_vi`` and ``revocation_source_vi`` the
+    Vietnamese wording of the values that need one. ``revocation_source`` is ``embedded-ocsp``,
+    ``embedded-crl``, ``fetched-ocsp``, ``fetched-crl`` or ``none``.
+    """
+
     field_name: str
     kind: Literal["signature", "document-timestamp"]
     signer_subject: str
@@ -103,6 +112,8 @@ class SignatureReport:
 
 @dataclass
 class VerificationReport:
+    """The overall verdict, the first (worst) problem as ``reason``, and every signature."""
+
     verdict: Verdict
     reason: str
     signatures: list[SignatureReport]
