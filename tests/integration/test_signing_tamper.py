@@ -86,8 +86,8 @@ def test_revoked_signer_is_named(
     assert report.reason.startswith("revoked")
     assert report.signatures[0].revoked
     # named with its revocation time (the dev PKI revoked it an hour before it was created)
-    when = report.signatures[0].revocation_time
-    assert when is not None and when < report.signatures[0].signing_time
+    when, signed_at = report.signatures[0].revocation_time, report.signatures[0].signing_time
+    assert when is not None and signed_at is not None and when < signed_at
     assert when.isoformat() in report.reason
     assert report.signatures[0].revocation_source == "fetched-ocsp"
     # offline (an upload), the B-T file carries no revocation data: indeterminate, not valid
