@@ -32,9 +32,9 @@ def occupied_mark(rect: Rect) -> bytes:
 
 def our_streams(page: Any) -> list[bytes]:
     """Decoded content streams of ``page`` that sohoa wrote (each starts with a sohoa mark)."""
-    contents = page.get("/Contents")
-    if contents is None:
+    if "/Contents" not in page:
         return []
+    contents = page["/Contents"]  # indexing resolves an indirect reference (.get does not)
     streams = list(contents) if isinstance(contents, generic.ArrayObject) else [contents]
     out = []
     for stream in streams:

@@ -119,13 +119,14 @@ def document_plan(
     occupied: list[Rect] = list(request.occupied or ())
     info_page: int | None = None
     appendix_occupied: list[Rect] = []
-    if already_signed:
-        ours = page_obstacles(page1, view)
-        # Our earlier stamps and QR are known exactly; the ink and words found for them on the
-        # render (36 dpi cells, the stamp's own text) would only blur their edges into room
-        # kept free for this signature.
+    # Earlier stamps (any widget: another signer's field too) and our QR are known exactly;
+    # the ink and words found for them on the render (36 dpi cells, the stamp's own text)
+    # would only blur their edges into room kept free for this signature.
+    ours = page_obstacles(page1, view)
+    if ours:
         occupied = [r for r in occupied if not any(_within(r, o, OWN_INK_SLACK) for o in ours)]
         occupied += ours
+    if already_signed:
         info_page = find_info_page(writer)
         if info_page is not None:
             page = writer.find_page_for_modification(info_page)[0].get_object()
@@ -160,9 +161,11 @@ def _within(rect: Rect, outer: Rect, slack: float) -> bool:
 def page_obstacles(page: Any, view: PageView) -> list[Rect]:
     """Rectangles of our earlier stamps (widgets) and marked areas (QR, page title)."""
     found: list[Rect] = []
-    for annot in page.get("/Annots") or []:
+    # .get would return an unresolved indirect reference: pyHanko resolves on indexing only
+    annots = page["/Annots"] if "/Annots" in page else []  # noqa: SIM401
+    for annot in annots:
         annot = annot.get_object()
-        if annot.get("/Subtype") == "/Widget" and "/Rect" in annot:
+        if "/Subtype" in annot and annot["/Subtype"] == "/Widget" and "/Rect" in annot:
             x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
             found.append(view.display_rect((x0, y0, x1, y1)))
     return found + marked_rects(page)

@@ -301,6 +301,35 @@ def test_born_digital_text_in_every_corner_is_never_covered(
         assert not hits, f"{rect} covers {hits[:3]}"
 
 
+def test_a_form_field_already_on_the_page_is_avoided(
+    settings: Settings, pdfa_1page: Path, tmp_path: Path
+) -> None:
+    """A widget of another system (its /Annots an indirect array) at the agency's corner."""
+    from signing import SignatureRequest, sign_pdf
+
+    source = tmp_path / "with-field.pdf"
+    with pikepdf.open(pdfa_1page) as pdf:
+        widget = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Widget,
+                Rect=[360, 740, 580, 830],
+                F=4,
+                FT=pikepdf.Name.Tx,
+                T=pikepdf.String("so-van-ban"),
+            )
+        )
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([widget]))
+        pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(Fields=[widget]))
+        pdf.save(source)
+    out = tmp_path / "signed.pdf"
+    request = SignatureRequest(level=SignatureLevel.B_B, occupied=())
+    result = sign_pdf(source, out, request, settings=settings, base_validated=True)
+    agency = result.placement.get("agency")
+    assert agency is not None and agency.page == 0
+    assert not intersects(agency.rect, (360, 740, 580, 830))
+
+
 @pytest.fixture(scope="module")
 def full_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A PDF/A-2b page inked edge to edge (a photo of a form): no free space anywhere."""
