@@ -13,11 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from core.errors import ConfigurationError, InputError
+from core.errors import ConfigurationError, InputError, PDFAValidationFailed
 from core.hashing import sha256_file
 from core.settings import Settings, get_settings
 from ocr.engine import PageTask, process_page
@@ -182,7 +182,32 @@ def _run_pages(
     return [results[i] for i in sorted(results)]
 
 
-def _page_report(result: PageResult, min_accuracy: float) -> PageReport:
+def _write(
+    results: list[PageResult],
+    tasks: list[PageTask],
+    output: Path,
+    *,
+    title: str,
+    language: str,
+) -> tuple[list[PageResult], dict[int, list[str]]]:
+    """Write the PDF/A; if pages kept as vector content keep it from validating, rasterize
+    those pages (the last resort, said in their report) and write again."""
+    try:
+        return results, write_pdfa(results, output, title=title, language=language)
+    except PDFAValidationFailed as exc:
+        kept = [r.index for r in results if r.vector_source is not None]
+        if not kept:
+            raise
+        why = f"PDF/A-2b validation failed with the page as vector content ({exc.message[:160]})"
+        log.info("rasterizing %d born-digital page(s): %s", len(kept), why)
+    redone = {i: process_page(replace(tasks[i], force_raster=why)) for i in kept}
+    results = [redone.get(r.index, r) for r in results]
+    return results, write_pdfa(results, output, title=title, language=language)
+
+
+def _page_report(
+    result: PageResult, min_accuracy: float, changes: list[str] | None = None
+) -> PageReport:
     source_dpi = result.source_dpi or result.dpi
     gate = quality_gate(result, min_accuracy)
     return PageReport(
@@ -203,7 +228,7 @@ def _page_report(result: PageResult, min_accuracy: float) -> PageReport:
         reason=gate.reason,
         text_layer_rejected=result.text_layer_rejected,
         content="vector" if result.vector_source is not None else "raster",
-        changes=list(result.changes),
+        changes=changes if changes is not None else list(result.changes),
     )
 
 
@@ -263,11 +288,11 @@ def digitize(
     language = _BCP47.get(settings.ocr_languages.split("+")[0], "und")
     title = title if title is not None else output.stem
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_pdfa(results, output, title=title, language=language)
+    results, changes = _write(results, tasks, output, title=title, language=language)
     written = time.perf_counter()
     report = DigitizeReport(
         output=output,
-        pages=[_page_report(r, settings.ocr_min_accuracy) for r in results],
+        pages=[_page_report(r, settings.ocr_min_accuracy, changes.get(r.index)) for r in results],
         text="\n\f".join(r.text for r in results),
         input_sha256=[sha256_file(Path(p)) for p in inputs],
         output_sha256=sha256_file(output),

@@ -8,14 +8,16 @@ traceback. Tesseract itself is behind ``ocr.tesseract``; orientation in ``ocr.or
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import pikepdf
 from PIL import Image
 
 from core.errors import CorruptFile, OCRFailed, SohoaError
 from ocr import images, orientation, pdftext, preprocess, tesseract, textcheck
 from ocr.inputs import PagePlan
 from ocr.page import PageResult, StoredImage, TextLine, Word
+from ocr.pdfplan import unembedded_fonts
 from ocr.raster import LoadedPage, load_page
 from ocr.tesseract import OcrOptions
 
@@ -32,6 +34,8 @@ class PageTask:
     plan: PagePlan
     index: int
     options: OcrOptions
+    #: Why a page that could be kept as vector content must be rasterized ("" if not).
+    force_raster: str = ""
 
 
 def _scaled(word: Word, sx: float, sy: float) -> Word:
@@ -85,22 +89,44 @@ def process_page(task: PageTask) -> PageResult:
 def _process_page(task: PageTask) -> PageResult:
     plan, options = task.plan, task.options
     timings: dict[str, float] = {}
+    rejected = ""
+    if plan.text_layer:
+        found, verdict = _judge_text_layer(plan, options, timings)
+        if found is not None and verdict.usable:
+            if not task.force_raster:
+                missing = _unembedded_fonts(plan)
+                if not missing:
+                    return _vector_page(task, found, timings)
+                changes = (
+                    "rasterized: font(s) not embedded, which PDF/A-2b needs: "
+                    + ", ".join(missing[:5]),
+                )
+            else:
+                changes = (f"rasterized: {task.force_raster}",)
+            start = time.perf_counter()
+            loaded = load_page(plan)
+            timings["raster"] = time.perf_counter() - start
+            return _text_layer_page(task, loaded, found, timings, changes)
+        rejected = verdict.reason
     start = time.perf_counter()
     loaded = load_page(plan)
     timings["raster"] = time.perf_counter() - start
-    rejected = ""
-    if plan.text_layer:
-        found, verdict = _judge_text_layer(plan, loaded, options, timings)
-        if found is not None and verdict.usable:
-            return _text_layer_page(task, loaded, found, timings)
-        rejected = verdict.reason
     return _ocr_page(task, loaded, timings, rejected)
 
 
+def _unembedded_fonts(plan: PagePlan) -> list[str]:
+    with pikepdf.open(plan.path) as pdf:
+        return unembedded_fonts(pdf.pages[plan.index])
+
+
 def _judge_text_layer(
-    plan: PagePlan, loaded: LoadedPage, options: OcrOptions, timings: dict[str, float]
+    plan: PagePlan, options: OcrOptions, timings: dict[str, float]
 ) -> tuple[pdftext.PageText | None, textcheck.Verdict]:
-    """The page's own text and the verdict on it (``ocr.textcheck``)."""
+    """The page's own text and the verdict on it (``ocr.textcheck``).
+
+    The check against Tesseract reads a copy rendered at ``_CHECK_DPI`` only: enough to read
+    words, and a fraction of the cost of the full page.
+    """
     mark = time.perf_counter()
     try:
         found = pdftext.page_text(plan.path, plan.index)
@@ -108,16 +134,38 @@ def _judge_text_layer(
         return None, textcheck.Verdict(False, "unreadable")
     verdict = textcheck.judge(found.text, options.languages)
     if verdict.usable and options.check_text_layers:
-        gray = loaded.image.convert("L")
-        factor = max(1, plan.dpi // _CHECK_DPI)
-        small = gray.reduce(factor) if factor > 1 else gray
-        reading = tesseract.read(small, plan.dpi // factor, options)
+        small = load_page(replace(plan, dpi=_CHECK_DPI, embedded="", colour="gray")).image
+        reading = tesseract.read(small.convert("L"), _CHECK_DPI, options)
         layer_words = [w.text for line in found.lines for w in line.words]
         ocr_words = [(w.text, w.confidence) for _key, words in reading for w in words]
         if textcheck.contradicted(layer_words, ocr_words):
             verdict = textcheck.Verdict(False, "contradicted-by-ocr")
     timings["text-check"] = time.perf_counter() - mark
     return found, verdict
+
+
+def _vector_page(task: PageTask, found: pdftext.PageText, timings: dict[str, float]) -> PageResult:
+    """A born-digital page kept as it is: its own content, fonts, text and links."""
+    plan = task.plan
+    empty = StoredImage(b"", "", 0, 0, "", 0)
+    return PageResult(
+        index=task.index,
+        width=found.width,
+        height=found.height,
+        image=empty,
+        angle=0.0,
+        dpi=plan.dpi,
+        lines=(),
+        text=found.text,
+        confidence=100.0,
+        rotation=0,
+        skew=0.0,
+        source="text-layer",
+        timings=timings,
+        source_dpi=plan.source_dpi,
+        vector_source=(plan.path, plan.index),
+        changes=("kept as vector content",),
+    )
 
 
 def _ocr_page(
@@ -170,7 +218,11 @@ def _ocr_page(
 
 
 def _text_layer_page(
-    task: PageTask, loaded: LoadedPage, found: pdftext.PageText, timings: dict[str, float]
+    task: PageTask,
+    loaded: LoadedPage,
+    found: pdftext.PageText,
+    timings: dict[str, float],
+    changes: tuple[str, ...] = (),
 ) -> PageResult:
     mark = time.perf_counter()
     image = loaded.image
@@ -204,4 +256,5 @@ def _text_layer_page(
         source="text-layer",
         timings=timings,
         source_dpi=plan.source_dpi,
+        changes=changes,
     )

@@ -23,6 +23,7 @@ from pikepdf import Array, Dictionary, Name, Stream
 
 from core.errors import PDFAValidationFailed
 from ocr.page import PageResult, TextLine
+from ocr.vector import carry_metadata, changes_by_page, whole_source
 
 #: Glyph advance of the glyphless font, in 1/1000 em (its only glyph is 1024/2048 wide).
 _ADVANCE = 500
@@ -217,7 +218,16 @@ def build_document(
     pdf = pikepdf.new()
     font = glyphless_font(pdf)
     opened: dict[Path, pikepdf.Pdf] = {}
+    first_source: pikepdf.Pdf | None = None
     for page in pages:
+        if page.vector_source is not None:
+            path, index = page.vector_source
+            if path not in opened:
+                opened[path] = sources.enter_context(pikepdf.open(path))
+            first_source = first_source or opened[path]
+            # The page with its content, fonts and annotations (links) as it is.
+            pdf.pages.append(opened[path].pages[index])
+            continue
         image = _image(pdf, page, sources, opened)
         image.Type = Name.XObject
         image.Subtype = Name.Image
@@ -237,37 +247,41 @@ def build_document(
             Contents=pdf.make_indirect(contents),
         )
         pdf.pages.append(pikepdf.Page(page_dict))
-    pdf.Root.Lang = pikepdf.String(language)
-    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-        if title:
-            meta["dc:title"] = title
-        meta["dc:language"] = [language]
-        meta["pdf:Producer"] = PRODUCER
-        meta["xmp:CreatorTool"] = PRODUCER
+    carry_metadata(pdf, first_source, title=title, language=language)
     return pdf
 
 
 def write_pdfa(
     pages: Sequence[PageResult], output: Path, *, title: str | None, language: str
-) -> None:
+) -> dict[int, list[str]]:
     """Write ``pages`` to ``output`` as validated PDF/A-2b, atomically.
 
     ``pikepdf.pdfa.save`` (through :func:`core.pdfa.save`) writes to a temporary file next to
     ``output``, validates the bytes written and only then moves them into place: a failure
     leaves no file behind.
 
+    Returns:
+        For each page kept as vector content (by index), what PDF/A-2b conversion changed.
+
     Raises:
         PDFAValidationFailed: The written file did not pass PDF/A-2b validation.
     """
     # pikepdf.pdfa takes ~0.5 s to import; digitize() warms it up while pages are recognised.
-    from pikepdf.pdfa import PdfaError
+    from pikepdf.pdfa import PdfaError, prepare
 
     from core.pdfa import save as pdfa_save
 
     with ExitStack() as sources:
-        pdf = sources.enter_context(
-            build_document(pages, title=title, language=language, sources=sources)
-        )
+        whole = whole_source(pages)
+        if whole is not None:
+            # The source itself: its tags, outline and names stay exactly as they are.
+            pdf = sources.enter_context(pikepdf.open(whole))
+            carry_metadata(pdf, pdf, title=title, language=language)
+        else:
+            pdf = sources.enter_context(
+                build_document(pages, title=title, language=language, sources=sources)
+            )
+        changes = changes_by_page(prepare(pdf, "2b"), pages)
         try:
             pdfa_save(pdf, output, "2b")
         except PdfaError as exc:
@@ -276,3 +290,4 @@ def write_pdfa(
                 f"output failed PDF/A-2b validation: {findings}",
                 detail_vi="Tệp kết quả không đạt chuẩn PDF/A-2b",
             ) from exc
+    return changes

@@ -295,3 +295,45 @@ def _embedded_kind(page: pikepdf.Page) -> Embedded:
     if image is None:
         return ""
     return "jpeg" if image.get("/Filter") == pikepdf.Name.DCTDecode else "image"
+
+
+def _font_dicts(resources: pikepdf.Object | None, depth: int = 0) -> list[pikepdf.Dictionary]:
+    """Fonts of a resource dictionary and of the form XObjects it draws (bounded depth)."""
+    if not isinstance(resources, pikepdf.Dictionary) or depth > 8:
+        return []
+    found = [f for f in resources.get("/Font", pikepdf.Dictionary()).values()]
+    fonts = [f for f in found if isinstance(f, pikepdf.Dictionary)]
+    for xobject in resources.get("/XObject", pikepdf.Dictionary()).values():
+        if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form:
+            fonts.extend(_font_dicts(xobject.get("/Resources"), depth + 1))
+    return fonts
+
+
+def unembedded_fonts(page: pikepdf.Page) -> list[str]:
+    """Names of the page's fonts whose program is not in the file (PDF/A-2b needs them all).
+
+    Type3 fonts draw their glyphs with PDF operators and need no program.
+    """
+    missing: list[str] = []
+    for font in _font_dicts(page.obj.get("/Resources")):
+        subtype = font.get("/Subtype")
+        if subtype == pikepdf.Name.Type3:
+            continue
+        target: pikepdf.Object = font
+        if subtype == pikepdf.Name.Type0:
+            descendants = font.get("/DescendantFonts", pikepdf.Array())
+            if not isinstance(descendants, pikepdf.Array) or len(descendants) == 0:
+                missing.append(str(font.get("/BaseFont", "?")).lstrip("/"))
+                continue
+            target = descendants[0]
+        descriptor = (
+            target.get("/FontDescriptor") if isinstance(target, pikepdf.Dictionary) else None
+        )
+        embedded = isinstance(descriptor, pikepdf.Dictionary) and any(
+            key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+        )
+        if not embedded:
+            name = str(font.get("/BaseFont", "?")).lstrip("/")
+            if name not in missing:
+                missing.append(name)
+    return missing

@@ -1,5 +1,9 @@
 """Tesseract behind one small module: its options, its runs, and its output parsed.
 
+The ``tesseract`` program is run directly (no wrapper library: pytesseract would import numpy,
+~0.1 s of CPU before the first page, and write one more temporary file per call); a missing
+program is a ``ConfigurationError``, a failed or stuck run ``OCRFailed``.
+
 Pages run in parallel, one single-threaded Tesseract process per core (``OMP_THREAD_LIMIT=1``):
 Tesseract's default OpenMP threading is about 2× slower per page than one process per core, and
 catastrophically slower (10×, measured) when other work competes for the cores.
@@ -8,13 +12,14 @@ catastrophically slower (10×, measured) when other work competes for the cores.
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytesseract
 from PIL import Image
 
 from core.errors import ConfigurationError, OCRFailed
@@ -50,39 +55,81 @@ def tessdata_args(tessdata_dir: Path | None) -> str:
     return f" --tessdata-dir {tessdata_dir}" if tessdata_dir is not None else ""
 
 
+def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["tesseract", *args], capture_output=True, timeout=timeout)
+    except FileNotFoundError as exc:
+        raise ConfigurationError("tesseract is not installed (apt install tesseract-ocr)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise OCRFailed(f"tesseract took over {timeout:.0f} s on one page") from exc
+
+
+def _tessdata_list(tessdata_dir: Path | None) -> list[str]:
+    return tessdata_args(tessdata_dir).split()
+
+
 def available_languages(tessdata_dir: Path | None) -> set[str]:
     """The languages Tesseract can load from ``tessdata_dir`` (or the system folder).
 
     Raises:
         ConfigurationError: Tesseract is not installed.
     """
-    try:
-        return set(pytesseract.get_languages(config=tessdata_args(tessdata_dir).strip()))
-    except pytesseract.TesseractNotFoundError as exc:
-        raise ConfigurationError("tesseract is not installed (apt install tesseract-ocr)") from exc
+    done = _run(["--list-langs", *_tessdata_list(tessdata_dir)], 60)
+    lines = done.stdout.decode("utf-8", errors="replace").splitlines()
+    # The first line names the folder ("List of available languages in ...").
+    return {line.strip() for line in lines[1:] if line.strip()}
+
+
+_TSV_INT = ("level", "page_num", "block_num", "par_num", "line_num", "word_num")
+_TSV_BOX = ("left", "top", "width", "height")
+
+
+def parse_tsv(tsv: str) -> dict[str, list[Any]]:
+    """Tesseract's TSV output as columns (the shape pytesseract's DICT output had)."""
+    rows = tsv.splitlines()
+    if not rows:
+        return {name: [] for name in (*_TSV_INT, *_TSV_BOX, "conf", "text")}
+    header = rows[0].split("\t")
+    data: dict[str, list[Any]] = {name: [] for name in header}
+    for row in rows[1:]:
+        cells = row.split("\t")
+        if len(cells) < len(header) - 1:
+            continue
+        cells += [""] * (len(header) - len(cells))
+        for name, cell in zip(header, cells, strict=True):
+            if name in _TSV_INT or name in _TSV_BOX:
+                data[name].append(int(cell or 0))
+            elif name == "conf":
+                data[name].append(float(cell or -1))
+            else:
+                data[name].append(cell)
+    return data
 
 
 def recognise(image: Image.Image, dpi: int, options: OcrOptions) -> dict[str, list[Any]]:
-    """Run Tesseract once on ``image`` and return its TSV data (pytesseract DICT form)."""
+    """Run Tesseract once on ``image`` and return its TSV data as columns."""
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as folder:
         # PGM/PPM: Tesseract reads it as fast as anything and writing it costs nothing.
         path = Path(folder) / ("page.pgm" if image.mode in ("L", "1") else "page.ppm")
         image.save(path)
-        try:
-            data: dict[str, list[Any]] = pytesseract.image_to_data(
+        done = _run(
+            [
                 str(path),
-                lang=options.languages,
-                config=f"--psm 3 --dpi {dpi}" + tessdata_args(options.tessdata_dir),
-                output_type=pytesseract.Output.DICT,
-                timeout=TESSERACT_TIMEOUT,
-            )
-        except pytesseract.TesseractNotFoundError as exc:
-            raise ConfigurationError("tesseract is not installed") from exc
-        except pytesseract.TesseractError as exc:
-            raise OCRFailed(f"tesseract failed: {exc.message}") from exc
-        except RuntimeError as exc:  # pytesseract's timeout
-            raise OCRFailed(f"tesseract took over {TESSERACT_TIMEOUT} s on one page") from exc
-    return data
+                "stdout",
+                *("-l", options.languages, "--psm", "3", "--dpi", str(dpi)),
+                *_tessdata_list(options.tessdata_dir),
+                "tsv",
+            ],
+            TESSERACT_TIMEOUT,
+        )
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
+        raise OCRFailed(f"tesseract failed: {message[-1] if message else done.returncode}")
+    return parse_tsv(done.stdout.decode("utf-8", errors="replace"))
+
+
+_ROTATE = re.compile(r"^Rotate:\s*(\d+)", re.M)
+_ORIENTATION_CONF = re.compile(r"^Orientation confidence:\s*([0-9.]+)", re.M)
 
 
 def orientation(image: Image.Image, dpi: int, options: OcrOptions) -> tuple[int, float]:
@@ -92,14 +139,26 @@ def orientation(image: Image.Image, dpi: int, options: OcrOptions) -> tuple[int,
     """
     factor = max(1, dpi // OSD_MIN_DPI)
     small = image.reduce(factor) if factor > 1 else image
-    config = f"--psm 0 --dpi {dpi // factor}" + tessdata_args(options.tessdata_dir)
-    try:
-        osd = pytesseract.image_to_osd(
-            small, config=config, output_type=pytesseract.Output.DICT, timeout=TESSERACT_TIMEOUT
-        )
-    except (pytesseract.TesseractError, RuntimeError):
-        return 0, 0.0  # too little text to tell (or stuck): leave the page as it is
-    return int(osd["rotate"]) % 360, float(osd["orientation_conf"])
+    with tempfile.TemporaryDirectory(prefix="sohoa-osd-") as folder:
+        path = Path(folder) / ("page.pgm" if small.mode in ("L", "1") else "page.ppm")
+        small.save(path)
+        try:
+            done = _run(
+                [
+                    str(path),
+                    "stdout",
+                    *("--psm", "0", "--dpi", str(dpi // factor)),
+                    *_tessdata_list(options.tessdata_dir),
+                ],
+                TESSERACT_TIMEOUT,
+            )
+        except OCRFailed:
+            return 0, 0.0  # stuck: leave the page as it is
+    text = done.stdout.decode("utf-8", errors="replace")
+    rotate, confidence = _ROTATE.search(text), _ORIENTATION_CONF.search(text)
+    if done.returncode != 0 or rotate is None or confidence is None:
+        return 0, 0.0  # too little text to tell: leave the page as it is
+    return int(rotate.group(1)) % 360, float(confidence.group(1))
 
 
 def lines_from_tsv(data: dict[str, list[Any]]) -> Keyed:

@@ -134,3 +134,138 @@ def scan_pdf_at(path: Path, dpi: int, *, seed: int = 40, lines: int = 10) -> Pat
     page = render_page(seed, dpi=dpi, skew_degrees=0.0, lines=lines, noise=0, blur=0)
     page.image.convert("L").save(path, "PDF", resolution=float(dpi), quality=85)
     return path
+
+
+BORN_DIGITAL_LINES = (
+    "Giay bien nhan ho so va hen tra ket qua",
+    "Uy ban nhan dan xa Hoa Hiep tiep nhan ho so",
+    "Thoi han giai quyet: muoi lam ngay lam viec",
+)
+
+
+def _embedded_truetype(pdf: pikepdf.Pdf, text: str) -> pikepdf.Object:
+    """Noto Sans subset to the characters of ``text``, embedded as a WinAnsi TrueType font."""
+    import io
+
+    from fontTools import subset  # type: ignore[import-untyped]
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+    from tests.synthetic import FONT_DIR
+
+    options = subset.Options()
+    options.notdef_outline = True
+    font = TTFont(str(FONT_DIR / "NotoSans-Regular.ttf"))
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    scale = 1000 / font["head"].unitsPerEm
+    cmap = font.getBestCmap()
+    widths = []
+    for code in range(32, 127):
+        glyph = cmap.get(code)
+        widths.append(round(font["hmtx"][glyph][0] * scale) if glyph else 0)
+    program = pdf.make_stream(buffer.getvalue())
+    program.Length1 = len(buffer.getvalue())
+    descriptor = Dictionary(
+        Type=Name.FontDescriptor,
+        FontName=Name("/ABCDEF+NotoSans-Regular"),
+        Flags=32,
+        FontBBox=Array([-600, -300, 2600, 1100]),
+        ItalicAngle=0,
+        Ascent=1069,
+        Descent=-293,
+        CapHeight=714,
+        StemV=80,
+        FontFile2=program,
+    )
+    return pdf.make_indirect(
+        Dictionary(
+            Type=Name.Font,
+            Subtype=Name.TrueType,
+            BaseFont=Name("/ABCDEF+NotoSans-Regular"),
+            FirstChar=32,
+            LastChar=126,
+            Widths=Array(widths),
+            Encoding=Name.WinAnsiEncoding,
+            FontDescriptor=pdf.make_indirect(descriptor),
+        )
+    )
+
+
+def born_digital_tagged(path: Path) -> Path:
+    """Two tagged born-digital pages with an embedded font, links, an outline and metadata."""
+    with pikepdf.new() as pdf:
+        font = _embedded_truetype(pdf, "".join(BORN_DIGITAL_LINES) + " 0123456789:./-Trang")
+        document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+        parent_tree: list[object] = []
+        for number in range(2):
+            lines = b"".join(
+                b"1 0 0 1 72 %d Tm (%s) Tj\n" % (760 - 30 * i, line.encode("ascii"))
+                for i, line in enumerate((*BORN_DIGITAL_LINES, f"Trang {number + 1}"))
+            )
+            content = b"/P <</MCID 0>> BDC BT /F1 16 Tf\n" + lines + b"ET EMC"
+            page = _page(pdf, content, Dictionary(F1=font))
+            pdf.pages.append(page)
+            added = pdf.pages[-1]
+            added.obj.StructParents = number
+            paragraph = pdf.make_indirect(
+                Dictionary(Type=Name.StructElem, S=Name.P, P=document, Pg=added.obj, K=0)
+            )
+            document.K.append(paragraph)
+            parent_tree.extend([number, Array([paragraph])])
+        first, second = pdf.pages[0].obj, pdf.pages[1].obj
+        first.Annots = Array(
+            [
+                pdf.make_indirect(
+                    Dictionary(
+                        Type=Name.Annot,
+                        Subtype=Name.Link,
+                        Rect=Array([72, 600, 300, 620]),
+                        Border=Array([0, 0, 0]),
+                        F=4,
+                        A=Dictionary(S=Name.URI, URI=pikepdf.String("https://dichvucong.gov.vn")),
+                    )
+                ),
+                pdf.make_indirect(
+                    Dictionary(
+                        Type=Name.Annot,
+                        Subtype=Name.Link,
+                        Rect=Array([72, 560, 300, 580]),
+                        Border=Array([0, 0, 0]),
+                        F=4,
+                        Dest=Array([second, Name.Fit]),
+                    )
+                ),
+            ]
+        )
+        root = pdf.make_indirect(
+            Dictionary(
+                Type=Name.StructTreeRoot,
+                K=document,
+                ParentTree=Dictionary(Nums=Array(parent_tree)),
+            )
+        )
+        document.P = root
+        pdf.Root.StructTreeRoot = root
+        pdf.Root.MarkInfo = Dictionary(Marked=True)
+        outlines = pdf.make_indirect(Dictionary(Type=Name.Outlines))
+        items = [
+            pdf.make_indirect(
+                Dictionary(
+                    Title=pikepdf.String(title), Parent=outlines, Dest=Array([page, Name.Fit])
+                )
+            )
+            for title, page in (("Trang 1", first), ("Trang 2", second))
+        ]
+        items[0].Next, items[1].Prev = items[1], items[0]
+        outlines.First, outlines.Last, outlines.Count = items[0], items[1], 2
+        pdf.Root.Outlines = outlines
+        pdf.Root.Lang = pikepdf.String("vi-VN")
+        pdf.docinfo["/Title"] = "Giấy biên nhận hồ sơ"
+        pdf.docinfo["/Author"] = "UBND xã Hòa Hiệp"
+        pdf.docinfo["/Subject"] = "Biên nhận"
+        pdf.docinfo["/Keywords"] = "một cửa; biên nhận"
+        pdf.save(path)
+    return path

@@ -20,6 +20,8 @@ from core.pdfa import validate as validate_written
 from ocr import DigitizeReport, digitize
 from tests.fixtures.ocr import ocr_settings
 from tests.odd_inputs import (
+    BORN_DIGITAL_LINES,
+    born_digital_tagged,
     scan_pdf_at,
     swapped_utf16_layer,
     type3_without_tounicode,
@@ -132,7 +134,8 @@ def test_low_dpi_scan_is_not_upsampled_in_the_stored_image(
             int(original.Height),
         )
         assert stored.read_raw_bytes() == original.read_raw_bytes()
-        assert result.pages[1].mediabox == pytest.approx(source.pages[0].mediabox, abs=0.5)
+        box = [float(v) for v in result.pages[1].mediabox]
+        assert box == pytest.approx([float(v) for v in source.pages[0].mediabox], abs=0.5)
     assert page.text.strip()  # OCR read its own upsampled copy
 
 
@@ -209,3 +212,67 @@ def test_a_page_too_degraded_for_98_percent_is_marked_for_rescan(gated: Digitize
     assert "rescan" in ruined.reason
     assert gated.pages_to_rescan == 1
     assert gated.to_dict()["pages_to_rescan"] == 1
+
+
+# --- born-digital pages stay what they are ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def born_digital(tmp_path_factory: pytest.TempPathFactory) -> tuple[DigitizeReport, Path, Path]:
+    folder = tmp_path_factory.mktemp("born")
+    source = born_digital_tagged(folder / "bien-nhan.pdf")
+    output = folder / "out.pdf"
+    return digitize([source], output, settings=ocr_settings(), title="ignored"), source, output
+
+
+def test_born_digital_pages_are_kept_as_vector_content_not_rasterized(
+    born_digital: tuple[DigitizeReport, Path, Path],
+) -> None:
+    report, source, output = born_digital
+    assert [(p.source, p.content) for p in report.pages] == [("text-layer", "vector")] * 2
+    assert all("kept as vector content" in p.changes for p in report.pages)
+    with pikepdf.open(output) as pdf:
+        assert not pdf.pages[0].get_images()  # no page image: the page's own content
+        font = pdf.pages[0].Resources.Font.F1
+        assert "/FontFile2" in font.FontDescriptor
+    assert validate_written(output, "2b").passed
+    assert output.stat().st_size <= 1.5 * source.stat().st_size
+    text = subprocess.run(
+        ["pdftotext", str(output), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    assert BORN_DIGITAL_LINES[1] in text and "Trang 2" in text
+
+
+def test_born_digital_metadata_links_outline_and_tags_survive(
+    born_digital: tuple[DigitizeReport, Path, Path],
+) -> None:
+    _report, _source, output = born_digital
+    with pikepdf.open(output) as pdf:
+        info = pdf.docinfo
+        assert str(info.Title) == "Giấy biên nhận hồ sơ"
+        assert str(info.Author) == "UBND xã Hòa Hiệp"
+        assert (str(info.Subject), str(info.Keywords)) == ("Biên nhận", "một cửa; biên nhận")
+        meta = pdf.open_metadata()
+        assert meta["dc:title"] == "Giấy biên nhận hồ sơ"
+        assert meta["pdfaid:part"] == "2"
+        assert str(pdf.Root.Lang) == "vi-VN"
+        uri, internal = pdf.pages[0].Annots
+        assert str(uri.A.URI) == "https://dichvucong.gov.vn"
+        assert internal.Dest[0].objgen == pdf.pages[1].obj.objgen
+        with pdf.open_outline() as outline:
+            assert [item.title for item in outline.root] == ["Trang 1", "Trang 2"]
+        assert "/StructTreeRoot" in pdf.Root and pdf.Root.MarkInfo.Marked
+
+
+def test_born_digital_page_beside_a_scan_keeps_its_content_and_links(tmp_path: Path) -> None:
+    source = born_digital_tagged(tmp_path / "bien-nhan.pdf")
+    scan = scan_pdf_at(tmp_path / "scan.pdf", 200, lines=4)
+    output = tmp_path / "mixed.pdf"
+    report = digitize([source, scan], output, settings=ocr_settings())
+    assert [p.content for p in report.pages] == ["vector", "vector", "raster"]
+    with pikepdf.open(output) as pdf:
+        assert not pdf.pages[1].get_images()
+        internal = pdf.pages[0].Annots[1]
+        assert internal.Dest[0].objgen == pdf.pages[1].obj.objgen
+        assert str(pdf.docinfo.Author) == "UBND xã Hòa Hiệp"
+    assert validate_written(output, "2b").passed
