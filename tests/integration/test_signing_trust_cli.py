@@ -106,3 +106,21 @@ def test_the_development_root_is_trusted_in_development_mode_only(
     production = Settings(data_dir=pki_data_dir, signing_key_source="pkcs12")
     assert dev_pki.root() in trust_roots_for(dev)
     assert dev_pki.root() not in trust_roots_for(production)
+
+
+def test_cli_verify_is_offline_unless_asked(pdfa_1page: Path, tmp_path: Path) -> None:
+    """A B-T file carries no revocation data: offline it is indeterminate, --online valid."""
+    data_dir = tmp_path / "dev"
+    signed = tmp_path / "bt.pdf"
+    done = _sohoa(
+        "sign", str(pdfa_1page), "-o", str(signed), "--level", "B-T",
+        data_dir=data_dir, source="dev",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout
+    offline = _sohoa("verify", str(signed), data_dir=data_dir, source="dev")
+    assert offline.returncode == 1
+    assert "revocation-unavailable" in offline.stdout
+    assert "Chưa xác định được" in offline.stdout
+    online = _sohoa("verify", "--online", str(signed), data_dir=data_dir, source="dev")
+    assert online.returncode == 0, online.stdout
+    assert "fetched-ocsp" in online.stdout
