@@ -177,6 +177,7 @@ class VerificationOut(BaseModel):
     #: pages and the CLI show the same words).
     verdict_vi: str | None = None
     labels_vi: dict[str, str] = Field(default_factory=dict)
+    reason_vi: str | None = None
 
 
 class Health(BaseModel):

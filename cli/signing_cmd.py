@@ -95,6 +95,7 @@ def _print_report(source: Path, report: Any) -> None:
     """The human-readable report: English, then the Vietnamese label, per line."""
     vi = report.labels_vi
     print(f"{source}: {report.verdict.upper()} ({report.verdict_vi}) — {report.reason}")
+    print(f"  {vi['reason']}: {report.reason_vi}")
     for sig in report.signatures:
         problems = ", ".join(
             f"{p} ({v})" for p, v in zip(sig.problems, sig.problems_vi, strict=False)

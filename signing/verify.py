@@ -26,7 +26,6 @@ from typing import Any, Literal
 
 from asn1crypto import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import SuspiciousModification
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from core.errors import CorruptFile, EncryptedPDF
@@ -43,6 +42,7 @@ from signing.verify_facts import (
     embedded_revocation,
     issuer_chain,
     out_of_validity,
+    reason_vi,
     vi_problems,
 )
 
@@ -119,9 +119,11 @@ class VerificationReport:
     signatures: list[SignatureReport]
     verdict_vi: str = ""
     labels_vi: dict[str, str] = field(default_factory=lambda: dict(LABELS_VI))
+    reason_vi: str = ""
 
     def __post_init__(self) -> None:
         self.verdict_vi = self.verdict_vi or VERDICT_VI[self.verdict]
+        self.reason_vi = self.reason_vi or reason_vi(self.verdict, self.reason, self.signatures)
         for sig in self.signatures:
             sig.problems_vi = vi_problems(sig.problems)
 
@@ -289,7 +291,7 @@ def _report(
         level=None if is_ts else checks.level(status, dss, later_ts),
         covers_whole_file=coverage == SignatureCoverageLevel.ENTIRE_FILE,
         coverage=getattr(coverage, "name", str(coverage)),
-        modification=_modification(status),
+        modification=checks.modification(status),
         problems=problems,
         details=notes,
         issuer=facts.issuer,
@@ -316,16 +318,6 @@ def _revocation_source(
         if fetched is not None:
             return fetched
     return embedded_revocation(revinfo[0], revinfo[1], cert)
-
-
-def _modification(status: Any) -> str | None:
-    diff = getattr(status, "diff_result", None)
-    if diff is None:
-        return None
-    if isinstance(diff, SuspiciousModification):
-        return f"suspicious: {diff}"
-    level = getattr(diff, "modification_level", None)
-    return str(getattr(level, "name", level))
 
 
 #: Failures that say the network (or its budget) failed, not the signature.

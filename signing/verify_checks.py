@@ -183,10 +183,22 @@ def byte_range(sig: Any) -> tuple[int, int] | None:
     return c + d, a
 
 
+def modification(status: Any) -> str | None:
+    """pyHanko's difference analysis of what follows the signature, in one phrase."""
+    diff = getattr(status, "diff_result", None)
+    if diff is None:
+        return None
+    if isinstance(diff, SuspiciousModification):
+        return f"suspicious: {diff}"
+    level = getattr(diff, "modification_level", None)
+    return str(getattr(level, "name", level))
+
+
 __all__ = [
     "byte_range",
     "context",
     "level",
+    "modification",
     "problems_of",
     "raw",
     "read_dss",

@@ -22,6 +22,7 @@ from asn1crypto import x509
 LABELS_VI: dict[str, str] = {
     "verdict": "Kết quả xác thực",
     "reason": "Lý do",
+    "reason_vi": "Lý do",
     "signatures": "Chữ ký số",
     "field_name": "Trường chữ ký",
     "kind": "Loại",
@@ -165,6 +166,17 @@ def out_of_validity(
     return None
 
 
+def reason_vi(verdict: str, reason: str, signatures: list[Any]) -> str:
+    """The overall reason in Vietnamese: the problem's name and the signature it concerns."""
+    parts = reason.split(": ", 2)
+    if parts[0] in PROBLEM_VI:
+        where = f" (trường chữ ký {parts[1]})" if len(parts) > 2 else ""
+        return PROBLEM_VI[parts[0]] + where
+    if verdict == "valid":
+        return f"{len(signatures)} chữ ký hợp lệ và được tin cậy"
+    return VERDICT_VI.get(verdict, verdict)
+
+
 def vi_problems(problems: Iterable[str]) -> list[str]:
     """The Vietnamese names of ``problems`` (same order)."""
     return [PROBLEM_VI.get(p, p) for p in problems]
@@ -180,5 +192,6 @@ __all__ = [
     "embedded_revocation",
     "issuer_chain",
     "out_of_validity",
+    "reason_vi",
     "vi_problems",
 ]

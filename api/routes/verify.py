@@ -62,6 +62,7 @@ def _verify_spooled(file: UploadFile, settings: Settings) -> VerificationOut:
         signatures=report.get("signatures", []),
         sha256=digest,
         verdict_vi=report.get("verdict_vi"),
+        reason_vi=report.get("reason_vi"),
         labels_vi=report.get("labels_vi", {}),
     )
 

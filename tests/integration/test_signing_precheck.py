@@ -148,6 +148,7 @@ def test_verification_names_an_expired_signer_or_intermediate_with_the_date(
         assert sig.expired_on == cases.cert(expired_name).not_valid_after
         assert sig.expired_on.isoformat() in report.reason
         assert sig.problems_vi[0] == "Chứng thư số đã hết hạn"
+        assert report.reason_vi.startswith("Chứng thư số đã hết hạn (trường chữ ký Sig1)")
         assert "CERTIFICATE_CHAIN_GENERAL_FAILURE" not in report.reason
 
 

@@ -74,6 +74,7 @@ def test_own_long_term_file_is_valid_offline_in_the_box(
     report = verify_upload(signed_blta, signing_settings)
     assert report["verdict"] == "valid", report["reason"]
     assert report["verdict_vi"] == "Hợp lệ"
+    assert report["reason_vi"].endswith("chữ ký hợp lệ và được tin cậy")
     sig = report["signatures"][0]
     # Circular 15/2025 Art. 5: issuer, serial, validity, revocation check's source and time
     assert "Issuing CA" in sig["issuer"]
