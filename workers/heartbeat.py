@@ -43,6 +43,8 @@ def _beat_forever(rt: Runtime, name: str, every: float) -> None:
 @worker_ready.connect  # type: ignore[untyped-decorator]
 def _start(sender: Any = None, **_: Any) -> None:
     settings = get_settings()
+    if settings.worker_heartbeat_seconds <= 0:
+        return  # switched off: /readyz does not check the worker then
     hostname = getattr(sender, "hostname", None) or socket.gethostname()
     name = f"{hostname}:{os.getpid()}"
     rt = open_runtime(settings)

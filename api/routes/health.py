@@ -45,6 +45,8 @@ def _queue_depth() -> int:
 
 
 def _worker_check(rt: Runtime) -> str:
+    if rt.settings.worker_heartbeat_seconds <= 0:
+        return "ok"  # not checked (SOHOA_WORKER_HEARTBEAT_SECONDS=0)
     with rt.sessions() as session:
         last = latest_beat(session)
     if last is None:
