@@ -77,6 +77,21 @@ def install(app: FastAPI) -> None:
             status_code=422,
         )
 
+    api_unexpected = app.exception_handlers.get(Exception)
+
+    async def page_unexpected(request: Request, exc: Exception) -> Response:
+        if not is_page(request) and api_unexpected is not None:
+            return await _call(api_unexpected, request, exc)
+        log.exception("page crashed", extra={"path": request.url.path})
+        _ = gettext_for(request)
+        return render(
+            request,
+            "error.html",
+            {"message": _("An unexpected error occurred; it has been logged."), "status": 500},
+            status_code=500,
+        )
+
+    app.add_exception_handler(Exception, page_unexpected)
     app.add_exception_handler(SohoaError, page_error)
     app.add_exception_handler(RequestValidationError, page_validation)
     for router in ROUTERS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -78,6 +79,18 @@ def stored_error(request: Request, code: str | None, detail: str | None) -> str:
     return detail or code or "error"
 
 
+def _back_path(request: Request) -> str:
+    """Where the language switch returns to: this page, or for a form's answer (a POST URL
+    that cannot be opened again) the page the form was on."""
+    if request.method == "GET":
+        query = f"?{request.url.query}" if request.url.query else ""
+        return request.url.path + query
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/"
+
+
 def render(
     request: Request,
     template: str,
@@ -103,7 +116,7 @@ def render(
             csrf_token=token,
             path=request.url.path,
             stored_error=lambda code, detail: stored_error(request, code, detail),
-            **(context or {}),
+            **{"lang_next": _back_path(request), **(context or {})},
         )
     )
     response = HTMLResponse(body, status_code=status_code)

@@ -96,6 +96,8 @@ def new_page(browser: Any, *, phone: bool = False) -> Any:
 def check_page(page: Any, name: str) -> list[dict[str, Any]]:
     """Screenshot the page and assert axe-core finds no serious or critical violation."""
     page.wait_for_load_state("load")
+    # Thumbnails are fetched after the page: the screenshot shows them, not empty frames.
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated through the DevTools protocol: the page's CSP (script-src 'self') does not

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -64,7 +65,12 @@ async def login_submit(
         return render(
             request,
             "login.html",
-            {"next": safe_next(next_), "username": username, "error": error_text(request, exc)},
+            {
+                "next": safe_next(next_),
+                "username": username,
+                "error": error_text(request, exc),
+                "lang_next": f"/login?next={quote(safe_next(next_), safe='')}",
+            },
             status_code=exc.status,
         )
     token, ttl = create_token(rt.settings, account)

@@ -143,6 +143,6 @@ def sign(
     return render(
         request,
         "batch.html",
-        {"docs": docs, "problems": problems, "level": chosen.value},
+        {"docs": docs, "problems": problems, "level": chosen.value, "lang_next": "/backoffice"},
         user=user,
     )

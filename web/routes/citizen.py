@@ -8,6 +8,7 @@ never reveals whether a code exists. Rate limited per client like the API's citi
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import Response, StreamingResponse
@@ -68,10 +69,15 @@ def lookup(request: Request, code: Code = "", secret: Secret = "") -> Response:
                 "code": code,
                 "secret": "",
                 "error": _("No dossier matches this code and lookup secret."),
+                "lang_next": "/tra-cuu",
             },
             status_code=404,
         )
-    return render(request, "citizen_dossier.html", {"dossier": found, "secret": secret})
+    return render(
+        request,
+        "citizen_dossier.html",
+        {"dossier": found, "secret": secret, "lang_next": f"/tra-cuu?ma={quote(code, safe='')}"},
+    )
 
 
 @router.post("/tai-ve/{document_id}", dependencies=[CsrfChecked])

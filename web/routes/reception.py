@@ -62,8 +62,8 @@ def create_dossier(
     if appointment_on is None:
         recent = reads.dossier_list(rt, limit=20)
         return render(
-            request, "reception.html", {"form": form, "recent": recent}, user=user,
-            status_code=422,
+            request, "reception.html", {"form": form, "recent": recent, "lang_next": "/reception"},
+            user=user, status_code=422,
         )  # fmt: skip
     dossier, secret = pipeline.create_dossier(
         rt,
@@ -86,7 +86,13 @@ def _desk(request: Request, user: CurrentUser, code: str, *, secret: str | None 
     return render(
         request,
         "desk.html",
-        {"dossier": view, "secret": secret, "reusable": reusable},
+        {
+            "dossier": view,
+            "secret": secret,
+            "reusable": reusable,
+            # A language switch reloads the desk (the secret is not shown again).
+            "lang_next": f"/reception/dossiers/{code}",
+        },
         user=user,
     )
 

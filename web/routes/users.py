@@ -49,7 +49,13 @@ def _page(
     return render(
         request,
         "users.html",
-        {"users": users, "roles": [r.value for r in Role], "message": message, "error": error},
+        {
+            "users": users,
+            "roles": [r.value for r in Role],
+            "message": message,
+            "error": error,
+            "lang_next": "/admin/users",
+        },
         user=user,
         status_code=status_code,
     )

@@ -78,8 +78,15 @@ def verify_upload(request: Request, file: Annotated[UploadFile, File()]) -> Resp
     try:
         report, digest = _check(rt, file)
     except SohoaError as exc:
-        return render(request, "verify.html", {"error": error_text(request, exc)}, status_code=422)
-    return render(request, "verify.html", {"report": report, "sha256": digest})
+        return render(
+            request,
+            "verify.html",
+            {"error": error_text(request, exc), "lang_next": "/xac-minh"},
+            status_code=422,
+        )
+    return render(
+        request, "verify.html", {"report": report, "sha256": digest, "lang_next": "/xac-minh"}
+    )
 
 
 def _wants_json(request: Request) -> bool:
@@ -106,7 +113,11 @@ def compare(
     _rate_limit(request)
     rt = runtime_of(request)
     record = _record(rt, reference)
-    context: dict[str, Any] = {"record": record, "reference": reference}
+    context: dict[str, Any] = {
+        "record": record,
+        "reference": reference,
+        "lang_next": f"/xac-minh/{reference}",
+    }
     try:
         report, digest = _check(rt, file)
     except SohoaError as exc:
