@@ -27,7 +27,7 @@ def _signed_earlier_document(web: ServiceProcesses) -> str:
                                                           "id_number": ID_NUMBER}},
     )  # fmt: skip
     assert created.status_code == 201, created.text
-    code = created.json()["code"]
+    code: str = created.json()["code"]
     buffer = io.BytesIO()
     render_page(51, lines=6).image.save(buffer, "JPEG", quality=80, dpi=(300, 300))
     upload = reception.post(
