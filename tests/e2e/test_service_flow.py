@@ -233,7 +233,7 @@ def test_health_readiness_and_metrics_report_the_running_service(
     assert httpx.get(f"{service.base_url}/healthz").json()["status"] == "ok"
     ready = httpx.get(f"{service.base_url}/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "s3": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "s3": "ok", "worker": "ok"}
     metrics = httpx.get(f"{service.base_url}/metrics").text
     for name in (
         "sohoa_http_requests_total",
