@@ -110,3 +110,30 @@ def test_only_the_s3_port_answers_and_the_data_is_private(tmp_path: Path) -> Non
         if not path.is_socket() and stat.S_IMODE(path.stat().st_mode) & 0o077
     ]
     assert not loose, loose[:5]
+
+
+def test_compliance_retention_binds_the_service_own_keys(tmp_path: Path) -> None:
+    from core.errors import StorageError
+
+    secret = secrets.token_hex(16)
+    with EmbeddedSeaweedFS(tmp_path / "s3", access_key="own", secret_key=secret) as server:
+        # The default mode: COMPLIANCE (SOHOA_OBJECT_LOCK_MODE), here for one day.
+        settings = server.client_settings(
+            settings_with(s3_access_key="own", s3_secret_key=secret, object_lock_days=1)
+        )
+        assert settings.object_lock_mode == "COMPLIANCE"
+        store = ObjectStore.from_settings(settings)
+        store.ensure_buckets()
+        assert store.describe_bucket(store.buckets.results)["lock_mode"] == "COMPLIANCE"
+        first = store.put_bytes(store.buckets.results, "k/a.pdf", b"%PDF genuine")
+        # Not even with the governance bypass header can the service delete the record.
+        with pytest.raises(StorageError):
+            store.delete(
+                first.bucket, first.key, version_id=first.version_id, bypass_governance=True
+            )
+        # Overwriting makes a new version; the recorded one is still there, unchanged.
+        store.put_bytes(first.bucket, first.key, b"%PDF forged", replace=True)
+        data = store.fetch_verified(
+            first.bucket, first.key, first.sha256, version_id=first.version_id
+        )
+        assert data == b"%PDF genuine"
