@@ -26,10 +26,7 @@ and reads are re-hashed against it. Putting the same bytes at a key that already
 a no-op (idempotent workers); different bytes need ``replace=True`` and become a new version,
 the old one kept by versioning and the bucket's default retention (object lock).
 
-Reads that serve a *record* (:meth:`fetch_verified`, :meth:`check_version`) name the version
-the database recorded, so a later version written at the same key is never served instead,
-and treat a missing object like altered bytes: :class:`~core.errors.IntegrityError`, logged as
-an integrity alert. Nothing of such an object leaves before its hash has been checked.
+Reads that serve a *record* pin the version the database recorded (:mod:`storage.verified`).
 
 Errors: no answer / 5xx → :class:`~core.errors.StorageUnavailable` (retryable); refusals →
 :class:`~core.errors.StorageError`; missing → :class:`~core.errors.NotFound`.
@@ -46,13 +43,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
 
 from minio import Minio
 
 from core.errors import Conflict, IntegrityError, NotFound, StorageError
 from core.settings import MiB, Settings
-from storage.keys import safe_name
 from storage.minio_compat import execute
 from storage.s3client import (
     CHUNK,
@@ -337,35 +332,6 @@ class ObjectStore(VerifiedReads):
     def read_bytes(self, bucket: str, key: str, sha256: str) -> bytes:
         """A small object's bytes, verified."""
         return b"".join(self.iter_verified(bucket, key, sha256))
-
-    def presigned_get(
-        self,
-        bucket: str,
-        key: str,
-        *,
-        filename: str | None = None,
-        expiry: timedelta | None = None,
-        version_id: str | None = None,
-    ) -> str:
-        """A short-lived GET URL (default ``SOHOA_PRESIGN_EXPIRY_SECONDS``) for a citizen;
-        with ``version_id`` it serves that version even after a newer one is written."""
-        params: dict[str, Any] = {}
-        if filename:
-            # RFC 6266/5987: an ASCII fallback plus the UTF-8 name percent-encoded.
-            params["response-content-disposition"] = (
-                f'attachment; filename="{safe_name(filename)}";'
-                f" filename*=UTF-8''{quote(filename, safe='')}"
-            )
-        with translate_errors("presign", bucket, key):
-            return str(
-                self.client.presigned_get_object(
-                    bucket,
-                    key,
-                    expires=expiry or self.presign_expiry,
-                    response_headers=params,
-                    version_id=version_id,
-                )
-            )
 
     def delete(
         self,

@@ -12,13 +12,16 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 from minio import Minio
 
 from core.errors import IntegrityError, NotFound
 from core.settings import MiB
+from storage.keys import safe_name
 from storage.s3client import CHUNK
 from storage.s3errors import translate_errors
 
@@ -40,6 +43,7 @@ class VerifiedReads:
     """Record reads over ``self.client`` (a minio client)."""
 
     client: Minio
+    presign_expiry: timedelta
 
     # --- reads of records (verified before anything leaves) -------------------------------
 
@@ -150,6 +154,35 @@ class VerifiedReads:
                 spool.unlink(missing_ok=True)
             raise
         return spool if spool is not None else bytes(buffer)
+
+    def presigned_get(
+        self,
+        bucket: str,
+        key: str,
+        *,
+        filename: str | None = None,
+        expiry: timedelta | None = None,
+        version_id: str | None = None,
+    ) -> str:
+        """A short-lived GET URL (default ``SOHOA_PRESIGN_EXPIRY_SECONDS``) for a citizen;
+        with ``version_id`` it serves that version even after a newer one is written."""
+        params: dict[str, Any] = {}
+        if filename:
+            # RFC 6266/5987: an ASCII fallback plus the UTF-8 name percent-encoded.
+            params["response-content-disposition"] = (
+                f'attachment; filename="{safe_name(filename)}";'
+                f" filename*=UTF-8''{quote(filename, safe='')}"
+            )
+        with translate_errors("presign", bucket, key):
+            return str(
+                self.client.presigned_get_object(
+                    bucket,
+                    key,
+                    expires=expiry or self.presign_expiry,
+                    response_headers=params,
+                    version_id=version_id,
+                )
+            )
 
     def rehash(self, bucket: str, key: str, *, version_id: str | None = None) -> str | None:
         """The SHA-256 of what S3 holds now (that version), or None if it is missing."""
