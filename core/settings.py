@@ -193,6 +193,9 @@ class Settings(BaseSettings):
     api_docs: bool = True
     #: ``/metrics``: "open", "staff" (a bearer token of an admin) or "off".
     metrics_access: Literal["open", "staff", "off"] = "open"
+    #: With ``metrics_access=staff``: a long-lived bearer token for the Prometheus scraper
+    #: (admin JWTs expire); at least 32 characters.
+    metrics_token: SecretStr | None = None
     #: A citizen download up to this size is hashed in memory before its first byte is sent;
     #: larger ones are served from a verified temporary copy.
     verified_download_memory_bytes: int = 32 * MiB

@@ -1,12 +1,14 @@
 """``/healthz`` (process up), ``/readyz`` (database, broker, S3, worker) and ``/metrics``.
 
-``/metrics`` follows ``SOHOA_METRICS_ACCESS``: ``open``, ``staff`` (an admin's bearer token) or
-``off`` (404). ``/readyz`` reports ``worker`` from the workers' heartbeats in the database
-(``workers.heartbeat``): 503 when none is younger than ``SOHOA_WORKER_HEARTBEAT_SECONDS``.
+``/metrics`` follows ``SOHOA_METRICS_ACCESS``: ``open``, ``staff`` (an admin's bearer token, or
+``SOHOA_METRICS_TOKEN`` for a Prometheus scraper) or ``off`` (404). ``/readyz`` reports
+``worker`` from the workers' heartbeats in the database (``workers.heartbeat``): 503 when none
+is younger than ``SOHOA_WORKER_HEARTBEAT_SECONDS``.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -97,6 +99,13 @@ async def _metrics_allowed(request: Request, rt: RuntimeDep) -> None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("Authentication required.", detail_vi="Cần đăng nhập.")
+        scraper = rt.settings.metrics_token
+        if (
+            scraper is not None
+            and len(scraper.get_secret_value()) >= 32
+            and hmac.compare_digest(token.strip().encode(), scraper.get_secret_value().encode())
+        ):
+            return
         user = await run_in_threadpool(
             authenticate, rt, request.app.state.token_cache, token.strip()
         )

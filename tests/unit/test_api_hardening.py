@@ -98,6 +98,14 @@ def test_docs_and_metrics_follow_their_settings(sqlite_engine: Engine, tmp_path:
     assert closed.get("/metrics", headers=_bearer(closed, rt, Role.ADMIN)).status_code == 200
     off = _client(_runtime(sqlite_engine, tmp_path / "c", metrics_access="off"))
     assert off.get("/metrics").status_code == 404
+    scraper = "s" * 40
+    scraped = _client(
+        _runtime(sqlite_engine, tmp_path / "e", metrics_access="staff", metrics_token=scraper)
+    )
+    assert (
+        scraped.get("/metrics", headers={"Authorization": f"Bearer {scraper}"}).status_code == 200
+    )
+    assert scraped.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
 
 
 def test_an_anonymous_upload_is_refused_before_its_body_is_read(
