@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("ocr", "odd", "quality", "signing", "storage", "service", "load", "scale")
+BENCHMARKS = ("ocr", "odd", "quality", "signing", "storage", "service", "load", "scale", "web")
 
 
 def main(argv: list[str]) -> int:

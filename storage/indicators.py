@@ -165,12 +165,91 @@ def period_buckets(start: date, end: date, by: Granularity) -> list[tuple[date, 
 MAX_BUCKETS = 120
 
 
+def _daily(
+    session: Session, *, agency_code: str, start: date, end: date
+) -> dict[date, dict[str, int]]:
+    """The 766 counters per reception day, in four grouped queries (not four per bucket)."""
+    day = Dossier.received_on
+    in_period = (Dossier.agency_code == agency_code, day >= start, day <= end)
+    submitted = Document.kind == DocumentKind.SUBMITTED
+    has_submitted = select(Document.dossier_id).where(submitted)
+    has_undigitized = select(Document.dossier_id).where(
+        submitted, Document.status.not_in(_DIGITIZED)
+    )
+    days: dict[date, dict[str, int]] = {}
+
+    def add(rows: Any, *names: str) -> None:
+        for row in rows:
+            counters = days.setdefault(row[0], {})
+            for name, value in zip(names, row[1:], strict=True):
+                counters[name] = int(value or 0)
+
+    add(
+        session.execute(select(day, func.count(Dossier.id)).where(*in_period).group_by(day)).all(),
+        "dossiers_received",
+    )
+    add(
+        session.execute(
+            select(day, func.count(Dossier.id))
+            .where(*in_period, Dossier.id.in_(has_submitted), Dossier.id.not_in(has_undigitized))
+            .group_by(day)
+        ).all(),
+        "dossiers_digitized_at_reception",
+    )
+    result = Document.kind == DocumentKind.RESULT
+    signed = Document.status == DocumentStatus.SIGNED
+    add(
+        session.execute(
+            select(
+                day,
+                func.count(Document.id).filter(result),
+                func.count(Document.id).filter(result, signed),
+                func.count(Document.reused_from_id),
+                func.count(Document.id).filter(submitted),
+                func.coalesce(func.sum(Document.pages_to_rescan), 0),
+            )
+            .join(Dossier, Dossier.id == Document.dossier_id)
+            .where(*in_period)
+            .group_by(day)
+        ).all(),
+        "results_issued",
+        "results_digitized_signed",
+        "documents_reused",
+        "documents_submitted",
+        "pages_to_rescan",
+    )
+    return days
+
+
+_COUNTERS = (
+    "dossiers_received",
+    "dossiers_digitized_at_reception",
+    "results_issued",
+    "results_digitized_signed",
+    "documents_reused",
+    "documents_submitted",
+    "pages_to_rescan",
+)
+
+
 def trend(
     session: Session, *, agency_code: str, start: date, end: date, by: Granularity = "week"
 ) -> list[TrendPoint]:
-    """The 766 indicators week by week (ISO weeks) or month by month over [start, end]."""
+    """The 766 indicators week by week (ISO weeks) or month by month over [start, end].
+
+    Each bucket's figures equal :func:`digitization_indicators` over that bucket's days.
+    """
+    buckets = period_buckets(start, end, by)[-MAX_BUCKETS:]
+    if not buckets:
+        return []
+    days = _daily(session, agency_code=agency_code, start=buckets[0][0], end=buckets[-1][1])
     points: list[TrendPoint] = []
-    for first, last in period_buckets(start, end, by)[-MAX_BUCKETS:]:
+    for first, last in buckets:
+        sums = dict.fromkeys(_COUNTERS, 0)
+        for when, counters in days.items():
+            if first <= when <= last:
+                for name, value in counters.items():
+                    sums[name] += value
         label = (
             f"{first.isocalendar().year}-W{first.isocalendar().week:02d}"
             if by == "week"
@@ -181,8 +260,8 @@ def trend(
                 label=label,
                 start=first,
                 end=last,
-                indicators=digitization_indicators(
-                    session, agency_code=agency_code, start=first, end=last
+                indicators=DigitizationIndicators(
+                    agency_code=agency_code, start=first, end=last, **sums
                 ),
             )
         )

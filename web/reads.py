@@ -184,8 +184,9 @@ def dossier(rt: Runtime, code: str, *, with_audit: bool = True) -> DossierView:
                     .where(
                         or_(
                             AuditEntry.subject == found.code,
+                            # "CODE#2" (a document) and "CODE/originals/…" (an object key)
                             AuditEntry.subject.like(f"{found.code}#%"),
-                            AuditEntry.subject.like(f"%{found.code}%"),
+                            AuditEntry.subject.like(f"{found.code}/%"),
                             AuditEntry.subject.in_(ids),
                         )
                     )

@@ -162,3 +162,29 @@ def test_the_trend_adds_up_to_the_period(rt: Runtime) -> None:
         total = digitization_indicators(session, agency_code=AGENCY, start=start, end=end)
     assert sum(p.indicators.dossiers_received for p in points) == total.dossiers_received == 3
     assert points[-1].label[:4].isdigit() and len(points) <= 120
+
+
+def test_each_trend_bucket_equals_the_indicators_of_its_days(rt: Runtime) -> None:
+    earlier = _dossier(rt, "012345678901")
+    source = _signed_document(rt, earlier)
+    reuse.attach(rt, _dossier(rt, "012345678901"), source, actor="rec")
+    with rt.session() as session:
+        result = records.add_document(
+            session, records.get_dossier(session, earlier), kind=DocumentKind.RESULT,
+            type_name="Quyết định",
+        )  # fmt: skip
+        result.status = DocumentStatus.SIGNED
+    today = today_vietnam()
+    with rt.sessions() as session:
+        for by in ("week", "month"):
+            points = trend(
+                session, agency_code=AGENCY, start=today - timedelta(days=40),
+                end=today + timedelta(days=3), by=by,
+            )  # fmt: skip
+            for point in points:
+                alone = digitization_indicators(
+                    session, agency_code=AGENCY, start=point.start, end=point.end
+                )
+                assert point.indicators == alone, (by, point.label)
+            assert sum(p.indicators.documents_reused for p in points) == 1
+            assert sum(p.indicators.results_digitized_signed for p in points) == 1
