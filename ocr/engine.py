@@ -67,6 +67,7 @@ def store_image(loaded: LoadedPage, quality: int) -> StoredImage:
             0,
             pdf_source=loaded.pdf_source,
             drawn_size=loaded.page_size,
+            placement=loaded.placement,
         )
     return images.store_image(loaded.image, loaded.original_jpeg, quality)
 

@@ -57,6 +57,9 @@ class StoredImage:
     #: The size the image is drawn at, in points, when it is not its pixels at ``dpi`` (an
     #: image copied from a source PDF covers that page's box exactly).
     drawn_size: tuple[float, float] | None = None
+    #: The matrix placing the image on its (unturned) page when the source drew it turned or
+    #: mirrored; None: upright over ``drawn_size``.
+    placement: tuple[float, float, float, float, float, float] | None = None
 
 
 @dataclass(frozen=True)

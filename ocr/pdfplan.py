@@ -203,11 +203,22 @@ _KEPT_FILTERS = (
 )
 
 
+Matrix = tuple[float, float, float, float, float, float]
+
+
 def full_page_image(page: pikepdf.Page) -> pikepdf.Stream | None:
-    """The page's only image if it is a plain scan drawn upright over the whole page.
+    """The page's only image if it is a plain scan drawn over the whole page (see below)."""
+    found = full_page_placement(page)
+    return found[0] if found is not None else None
+
+
+def full_page_placement(page: pikepdf.Page) -> tuple[pikepdf.Stream, Matrix] | None:
+    """The page's only image and the matrix drawing it, if it is a plain full-page scan.
 
     Plain: one filter PDF/A-2 allows (JPEG, CCITT, JBIG2, Flate), a grey, RGB or indexed colour
-    space (or 1-bit), no mask or soft mask. Anything else is rendered by poppler instead.
+    space (or 1-bit), no mask or soft mask, drawn axis-aligned (upright, or turned by a quarter
+    or half turn inside the content, as cardinal.pdf's pages are) over the whole page box. The
+    matrix is relative to the box's lower-left corner. Anything else is rendered by poppler.
     """
     if int(page.obj.get("/Rotate", 0)) % 360:
         return None
@@ -232,28 +243,48 @@ def full_page_image(page: pikepdf.Page) -> pikepdf.Stream | None:
     if image.get("/Filter") == pikepdf.Name.DCTDecode and ("/Decode" in image or indexed):
         return None
     box = page.mediabox
+    x0, y0 = min(float(box[0]), float(box[2])), min(float(box[1]), float(box[3]))
     width, height = abs(float(box[2]) - float(box[0])), abs(float(box[3]) - float(box[1]))
-    page_ratio = width / max(1e-6, height)
-    ratio = int(image.get("/Width", 0)) / max(1, int(image.get("/Height", 1)))
-    # An image turned by 90° in the content stream would have the inverse aspect ratio.
-    if abs(ratio - page_ratio) / page_ratio >= 0.01:
+    matrix = _do_matrix(page)
+    if matrix is None or not _covers(matrix, x0, y0, width, height):
         return None
-    return image if _drawn_upright(page, width, height) else None
+    a, b, c, d, e, f = matrix
+    return image, (a, b, c, d, e - x0, f - y0)
 
 
-def _drawn_upright(page: pikepdf.Page, width: float, height: float) -> bool:
-    """True if the page's one ``Do`` draws its image upright over the whole page.
+def _covers(matrix: Matrix, x0: float, y0: float, width: float, height: float) -> bool:
+    """True if ``matrix`` maps the unit square axis-aligned onto the box (within 1%)."""
+    a, b, c, d, e, f = matrix
+    axis_aligned = (abs(b) < 1e-6 * height and abs(c) < 1e-6 * width) or (
+        abs(a) < 1e-6 * width and abs(d) < 1e-6 * height
+    )
+    if not axis_aligned:
+        return False
+    xs = [e, e + a, e + c, e + a + c]
+    ys = [f, f + b, f + d, f + b + d]
+    tolerance_x, tolerance_y = 0.01 * width, 0.01 * height
+    return (
+        abs(min(xs) - x0) <= tolerance_x
+        and abs(max(xs) - (x0 + width)) <= tolerance_x
+        and abs(min(ys) - y0) <= tolerance_y
+        and abs(max(ys) - (y0 + height)) <= tolerance_y
+    )
 
-    The matrix in force at the ``Do`` must be (width 0 0 height x0 y0) give or take 1%: a scan
-    drawn turned by 180° (or mirrored) inside the content has the right aspect ratio but a
-    negative scale, and copying it unturned would show it the wrong way up.
-    """
+
+def is_upright(matrix: Matrix) -> bool:
+    """True if the image is drawn upright (positive scales, no turn or mirror)."""
+    a, b, c, d, _e, _f = matrix
+    return a > 0 and d > 0 and b == 0 and c == 0
+
+
+def _do_matrix(page: pikepdf.Page) -> Matrix | None:
+    """The matrix in force at the page's one ``Do`` (None if there is none or it is unclear)."""
     try:
         instructions = pikepdf.parse_content_stream(page)
     except (pikepdf.PdfError, ValueError):
-        return False
-    matrix: tuple[float, ...] = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    stack: list[tuple[float, ...]] = []
+        return None
+    matrix: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    stack: list[Matrix] = []
     for instruction in instructions:
         if not isinstance(instruction, pikepdf.ContentStreamInstruction):
             continue  # an inline image: not the page's scan
@@ -274,27 +305,25 @@ def _drawn_upright(page: pikepdf.Page, width: float, height: float) -> bool:
                 e * m[1] + f * m[3] + m[5],
             )
         elif name == "Do":
-            a, b, c, d = matrix[:4]
-            return (
-                abs(b) < 1e-6 * width
-                and abs(c) < 1e-6 * height
-                and abs(a - width) <= 0.01 * width
-                and abs(d - height) <= 0.01 * height
-            )
-    return False
+            return matrix
+    return None
 
 
 def full_page_jpeg(page: pikepdf.Page) -> pikepdf.Stream | None:
     """The page's only image if it is a plain grey/RGB JPEG drawn upright over the whole page."""
-    image = full_page_image(page)
-    return image if image is not None and image.get("/Filter") == pikepdf.Name.DCTDecode else None
+    found = full_page_placement(page)
+    if found is None or found[0].get("/Filter") != pikepdf.Name.DCTDecode:
+        return None
+    return found[0] if is_upright(found[1]) else None
 
 
 def _embedded_kind(page: pikepdf.Page) -> Embedded:
-    image = full_page_image(page)
-    if image is None:
+    found = full_page_placement(page)
+    if found is None:
         return ""
-    return "jpeg" if image.get("/Filter") == pikepdf.Name.DCTDecode else "image"
+    image, matrix = found
+    upright_jpeg = image.get("/Filter") == pikepdf.Name.DCTDecode and is_upright(matrix)
+    return "jpeg" if upright_jpeg else "image"
 
 
 def _font_dicts(resources: pikepdf.Object | None, depth: int = 0) -> list[pikepdf.Dictionary]:

@@ -17,7 +17,8 @@ from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from PIL import Image
 
 from core.errors import CorruptFile
-from ocr.inputs import InputKind, PagePlan, full_page_image, full_page_jpeg
+from ocr.inputs import InputKind, PagePlan, full_page_jpeg
+from ocr.pdfplan import full_page_placement
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class LoadedPage:
     pdf_source: tuple[Path, int] | None = None
     page_size: tuple[float, float] | None = None
     source_pixels: tuple[int, int] | None = None
+    #: The matrix the source page draws that image with (relative to its box), when kept.
+    placement: tuple[float, float, float, float, float, float] | None = None
 
 
 def load_page(plan: PagePlan) -> LoadedPage:
@@ -92,9 +95,10 @@ def _embedded_image(plan: PagePlan) -> LoadedPage | None:
     try:
         with pikepdf.open(plan.path) as pdf:
             page = pdf.pages[plan.index]
-            stream = full_page_image(page)
-            if stream is None:
+            found = full_page_placement(page)
+            if found is None:
                 return None
+            stream, placement = found
             size = _box_size(page)
             pixels = (int(stream.Width), int(stream.Height))
     except (pikepdf.PdfError, OSError, ValueError, AttributeError):
@@ -104,6 +108,7 @@ def _embedded_image(plan: PagePlan) -> LoadedPage | None:
         pdf_source=(plan.path, plan.index),
         page_size=size,
         source_pixels=pixels,
+        placement=placement,
     )
 
 

@@ -228,3 +228,23 @@ def test_born_digital_page_is_not_reocrd_and_mixed_pdf_works(
     assert validate_written(output, "2b").passed
     assert "Giay bien nhan ho so" in pdftotext_pages(output)[0]
     assert page_text(output, 0).text == born.text
+
+
+def test_bilevel_scans_keep_their_own_stream_even_when_drawn_turned(
+    digitized_corpus: Digitized,
+) -> None:
+    # linn.pdf (JBIG2, upright) and the cardinal pages drawn turned by 270° and 180° inside
+    # their content: the stored image is the source's own JBIG2 stream, the turn is in the
+    # drawing matrix (no re-encoding to a larger G4 raster, no upsampling).
+    turned = digitized_corpus.inputs[1]
+    with (
+        pikepdf.open(digitized_corpus.inputs[0]) as linn,
+        pikepdf.open(turned) as cardinal,
+        pikepdf.open(digitized_corpus.output) as output,
+    ):
+        sources = [linn.pages[0], cardinal.pages[0], cardinal.pages[1]]
+        for number, source in enumerate(sources):
+            (original,) = source.get_images().values()
+            (stored,) = output.pages[number].get_images().values()
+            assert stored.Filter == pikepdf.Name.JBIG2Decode
+            assert stored.read_raw_bytes() == original.read_raw_bytes()
