@@ -42,7 +42,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PASSWORD = "netns horse battery"
-DOCS, PAGES = 6, 2
+DOCS, PAGES = 4, 2
 
 
 @dataclass

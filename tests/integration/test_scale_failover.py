@@ -1,9 +1,9 @@
 """Worker hosts that die lose nothing, and live ones keep what they run (real Redis broker).
 
 Two worker "hosts" (``sohoa worker``, every queue, each its own process group) on one API,
-PostgreSQL database and SeaweedFS (``scale_service``). The visibility timeout is 8 s.
+PostgreSQL database and SeaweedFS (``scale_service``). The visibility timeout is 5 s.
 
-- A 6-page OCR runs several times longer than the visibility timeout: its worker renews the
+- A 4-page OCR runs longer than the visibility timeout: its worker renews the
   message's lease, so no second host receives it while it runs.
 - A host SIGKILLed mid-OCR (every process of it at once) has its task received by the other
   host, which finishes it exactly once: one digitized and one signed object version, one
@@ -54,7 +54,7 @@ def test_a_long_ocr_is_not_handed_to_a_second_worker_while_it_runs(
 ) -> None:
     reception = scale_service.client("scale-reception")
     code = create_dossier(reception)
-    document = upload(reception, code, [51, 52, 53, 54, 55, 56])
+    document = upload(reception, code, [51, 52, 53, 54])
     started = wait_until(reception, document, lambda b: b["status"] == "processing", 60, "start")
     body = wait_until(reception, document, _officer_signed, 300, "officer signature")
     took = (body["updated_at"], started["updated_at"])
