@@ -269,3 +269,44 @@ def test_admin_creates_changes_and_disables_accounts(client: TestClient) -> None
     assert "Lãnh đạo" in row and "Đã khóa" in row
     own = client.post("/admin/users/adm", data={"csrf_token": token, "action": "disable"})
     assert "Không thể khóa tài khoản của chính mình." in own.text
+
+
+def test_a_failed_document_shows_its_error_in_vietnamese_with_a_retry_button(
+    app: WebApp, client: TestClient
+) -> None:
+    log_in(client, "rec")
+    code, _ = new_dossier(client)
+    with app.runtime.session() as session:
+        document = records.add_document(
+            session, records.get_dossier(session, code), kind=DocumentKind.SUBMITTED,
+            type_name="Sổ hộ khẩu", page_count=2,
+        )  # fmt: skip
+        records.mark_failed(
+            session, document, error_code="ocr-failed", error_detail="tesseract exited with 1"
+        )
+    card = client.get(f"/staff/documents/{document.id}/card")
+    assert card.status_code == 200
+    assert 'data-status="failed"' in card.text and "hx-trigger" not in card.text  # no polling
+    assert "Nhận dạng ký tự thất bại" in card.text and "tesseract" not in card.text
+    assert f'hx-post="/staff/documents/{document.id}/retry"' in card.text
+    assert client.post(f"/staff/documents/{document.id}/retry").status_code == 403  # no CSRF
+    client.get(f"/lang/en?next=/staff/dossiers/{code}")
+    english = client.get(f"/staff/documents/{document.id}/card")
+    assert "tesseract exited with 1" in english.text and "Retry" in english.text
+
+
+def test_a_running_document_card_polls_and_shows_per_page_progress(
+    app: WebApp, client: TestClient
+) -> None:
+    log_in(client, "rec")
+    code, _ = new_dossier(client)
+    with app.runtime.session() as session:
+        document = records.add_document(
+            session, records.get_dossier(session, code), kind=DocumentKind.SUBMITTED,
+            type_name="Giấy chứng nhận", page_count=3,
+        )  # fmt: skip
+        document.status = DocumentStatus.PROCESSING
+        document.pages_done = 1
+    card = client.get(f"/staff/documents/{document.id}/card").text
+    assert 'hx-trigger="every 1s"' in card
+    assert "Đã xử lý 1/3 trang" in card and 'value="1"' in card and 'max="3"' in card
