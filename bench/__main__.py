@@ -5,7 +5,18 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("ocr", "odd", "quality", "signing", "storage", "service", "load", "scale", "web")
+BENCHMARKS = (
+    "ocr",
+    "odd",
+    "quality",
+    "orientation",
+    "signing",
+    "storage",
+    "service",
+    "load",
+    "scale",
+    "web",
+)
 
 
 def main(argv: list[str]) -> int:

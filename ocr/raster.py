@@ -14,11 +14,13 @@ from pathlib import Path
 import pikepdf
 from pdf2image import convert_from_path
 from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
-from PIL import Image
+from PIL import Image, ImageChops
 
 from core.errors import CorruptFile
 from ocr.inputs import InputKind, PagePlan, full_page_jpeg
+from ocr.page import StoredImage
 from ocr.pdfplan import full_page_placement
+from ocr.pngstream import png_stream
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class LoadedPage:
     source_pixels: tuple[int, int] | None = None
     #: The matrix the source page draws that image with (relative to its box), when kept.
     placement: tuple[float, float, float, float, float, float] | None = None
+    #: The image already encoded for the PDF (a PNG's own compressed data), when it can be.
+    encoded: StoredImage | None = None
 
 
 def load_page(plan: PagePlan) -> LoadedPage:
@@ -55,7 +59,8 @@ def load_page(plan: PagePlan) -> LoadedPage:
         with Image.open(plan.path) as image:
             image.seek(plan.index)
             image.load()
-            return LoadedPage(_normalise_mode(image), jpeg_passthrough(plan))
+            own = png_stream(plan.path) if plan.kind is InputKind.PNG else None
+            return LoadedPage(_normalise_mode(image), jpeg_passthrough(plan), encoded=own)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptFile(
             f"{plan.path.name}: damaged image ({exc})", detail_vi="Tệp ảnh bị hỏng"
@@ -151,7 +156,37 @@ def _rasterize_pdf_page(plan: PagePlan) -> Image.Image:
             .point(lambda v: 255 if v > 127 else 0)
             .convert("1", dither=Image.Dither.NONE)
         )
-    return image.convert("L") if plan.colour == "gray" else image.convert("RGB")
+    if plan.colour == "gray":
+        return image.convert("L")
+    return simplest_mode(image.convert("RGB"))
+
+
+#: Largest channel spread (0–255) of a page that counts as grey; most JPEG-free renderings of
+#: black-on-white pages have none at all.
+_GREY_SPREAD = 12
+#: Largest share of mid-tone pixels of a grey page that counts as black on white (anti-aliased
+#: glyph edges of a dense text page are ~2–4%).
+_MID_TONES = 0.06
+
+
+def simplest_mode(image: Image.Image) -> Image.Image:
+    """A rendered page in the simplest mode that shows it: "1" for black on white, else "L" for
+    grey, else RGB. A born-digital page rendered for a scan copy would otherwise be stored as a
+    300 dpi colour JPEG (~150–400 KB for a page of black text)."""
+    probe = image.reduce(2) if min(image.size) > 400 else image
+    red, green, blue = probe.split()
+    spread = max(
+        float(ImageChops.difference(red, green).getextrema()[1]),  # type: ignore[arg-type]
+        float(ImageChops.difference(green, blue).getextrema()[1]),  # type: ignore[arg-type]
+    )
+    if spread > _GREY_SPREAD:
+        return image
+    gray = image.convert("L")
+    histogram = probe.convert("L").histogram()
+    mid = sum(histogram[48:208]) / max(1, sum(histogram))
+    if mid > _MID_TONES:
+        return gray
+    return gray.point(lambda v: 255 if v > 127 else 0).convert("1", dither=Image.Dither.NONE)
 
 
 def jpeg_passthrough(plan: PagePlan) -> bytes | None:

@@ -249,3 +249,61 @@ def test_json_usage_error_is_an_error_object_too(capsys: pytest.CaptureFixture[s
     body = json.loads(capsys.readouterr().out)
     assert body["error"]["code"] == "usage-error"
     assert body["error"]["exit_code"] == 2
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "P"])
+def test_png_is_stored_with_its_own_compressed_data(tmp_path: Path, mode: str) -> None:
+    from ocr.pngstream import png_stream
+
+    source = Image.new("RGB", (120, 40), (255, 255, 255))
+    source.paste((200, 30, 30), (10, 10, 50, 30))
+    source.paste((0, 0, 0), (60, 5, 110, 35))
+    image = source.convert(mode) if mode != "P" else source.quantize(3)
+    path = tmp_path / f"page-{mode}.png"
+    image.save(path)
+    stored = png_stream(path)
+    assert stored is not None
+    assert stored.filter == "/FlateDecode" and stored.decode_parms is not None
+    assert stored.decode_parms["/Predictor"] == 15
+    with pikepdf.new() as pdf:
+        stream = pikepdf.Stream(pdf, stored.data)
+        stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        stream.Width, stream.Height = stored.width, stored.height
+        stream.BitsPerComponent = stored.bits
+        stream.Filter = pikepdf.Name.FlateDecode
+        stream.DecodeParms = pikepdf.Dictionary(stored.decode_parms)
+        if stored.palette is not None:
+            stream.ColorSpace = pikepdf.Array(
+                [
+                    pikepdf.Name.Indexed,
+                    pikepdf.Name.DeviceRGB,
+                    len(stored.palette) // 3 - 1,
+                    pikepdf.String(stored.palette),
+                ]
+            )
+        else:
+            stream.ColorSpace = pikepdf.Name(stored.colour_space)
+        decoded = pikepdf.PdfImage(stream).as_pil_image()
+    assert decoded.convert("RGB").tobytes() == image.convert("RGB").tobytes()
+
+
+def test_png_with_transparency_is_decoded_instead(tmp_path: Path) -> None:
+    from ocr.pngstream import png_stream
+
+    path = tmp_path / "alpha.png"
+    Image.new("RGBA", (20, 20), (0, 0, 0, 0)).save(path)
+    assert png_stream(path) is None
+
+
+def test_a_rendered_black_on_white_page_is_stored_bilevel_and_a_colour_one_is_not() -> None:
+    from PIL import ImageDraw
+
+    from ocr.raster import simplest_mode
+
+    page = Image.new("RGB", (800, 1000), (255, 255, 255))
+    ImageDraw.Draw(page).rectangle((100, 100, 700, 140), fill=(0, 0, 0))
+    assert simplest_mode(page).mode == "1"
+    ImageDraw.Draw(page).rectangle((100, 300, 700, 500), fill=(220, 40, 40))
+    assert simplest_mode(page).mode == "RGB"
+    grey = Image.linear_gradient("L").resize((800, 1000)).convert("RGB")
+    assert simplest_mode(grey).mode == "L"
