@@ -36,9 +36,21 @@ def environment(locale: str) -> Environment:
     )
     env.filters["dt"] = lambda value: i18n.format_dt(value, locale)
     env.filters["d"] = i18n.format_d
+    env.filters["signer"] = signer_name
     env.filters["isodt"] = lambda value: i18n.format_dt(i18n.parse_iso(value), locale)
     env.globals["locale"] = locale
     return env
+
+
+def signer_name(subject: str) -> str:
+    """The common name of a certificate subject as pyHanko prints it ("Common Name: X, …")."""
+    marker = "Common Name: "
+    if marker not in subject:
+        return subject
+    name = subject.split(marker, 1)[1]
+    for stop in (", Organization", ", Organizational Unit", ", Country", ", Locality"):
+        name = name.split(stop, 1)[0]
+    return name.strip() or subject
 
 
 def locale_of(request: Request) -> str:
