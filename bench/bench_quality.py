@@ -91,7 +91,7 @@ def main() -> None:
             f"| {p.label} | {p.confidence:.1f} | {p.accuracy:.2%} | {estimate:.2%} "
             f"| {'yes' if flagged else 'no'} |"
         )
-    curve = ", ".join(f"{c:.0f} → {a:.1%}" for c, a in CALIBRATION)
+    curve = ", ".join(f"{c:g} → {a:.1%}" for c, a in CALIBRATION)
     body = (
         "## Quality gate: mean word confidence vs character accuracy\n\n"
         f"{len(points)} rendered Vietnamese pages ({LINES} lines, 1° skew) under {len(DAMAGE)} "

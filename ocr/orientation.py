@@ -8,11 +8,13 @@ turned pages *and* Tesseract's own reading of the page agrees:
   of its words are vertical labels), and the turned page must read as well;
 - a half turn (180°) needs the turned page to read better than the page as it is.
 
-Calibration (rendered Vietnamese pages, 200 and 300 dpi, 3 and 14 lines, and upright landscape
+Calibration (rendered Vietnamese pages, 200 and 300 dpi, 3 to 14 lines, and upright landscape
 bar charts with vertical category labels; numbers in bench/RESULTS.md): on truly turned pages the
-share of vertical words was 0.98–1.00 and OSD (at ≥ 150 dpi) named the right turn with
-confidence 3.5–21.7; on the charts the share was 0.15–0.78 while OSD confidently (up to 8.7)
-proposed turning them by 90°, which is why OSD alone is never enough.
+share of letters in vertical runs of text was 0.99–1.00 and OSD (at ≥ 150 dpi) named the right
+turn with confidence 3.5–21.7; on the charts OSD confidently (up to 8.7) proposed turning them
+by 90°, which is why OSD alone is never enough. Counting every vertical word, a chart with a
+one-line title reached 0.97 once Tesseract missed the title; counting only vertical lines of at
+least three words (labels come in ones and twos) it stays at 0.07–0.38.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from ocr.tesseract import Keyed, OcrOptions
 SUSPICIOUS_CONFIDENCE = 75.0
 #: OSD's own confidence needed before its proposal is considered (right turns measured ≥ 3.5).
 MIN_OSD_CONFIDENCE = 2.0
-#: Share of the words' letters in vertical boxes above which the lines run vertically (turned
-#: pages measured ≥ 0.98, upright charts ≤ 0.78).
+#: Share of the letters in vertical runs of text above which the lines run vertically (turned
+#: pages measured 0.99–1.00, upright charts 0.07–0.38).
 VERTICAL_SHARE = 0.9
+#: Words a vertical line needs to count as running text, not a label.
+MIN_LINE_WORDS = 3
 #: A quarter-turned reading may be this much less confident than the sideways one and still be
 #: kept: Tesseract reads a cleanly sideways page almost as well, but its text layer would not be
 #: upright.
@@ -38,7 +42,12 @@ QUARTER_TURN_SLACK = 3.0
 
 
 def vertical_share(keyed: Keyed) -> float:
-    """Share of the letters and digits read that lie in words taller than they are wide."""
+    """Share of the letters and digits read that lie in vertical *runs of text*.
+
+    A letter counts as vertical when its word is taller than it is wide and its line has at
+    least ``MIN_LINE_WORDS`` words: the labels of a chart or table run vertically too, but in
+    ones and twos, while a page fed sideways has whole lines of text running vertically.
+    """
     vertical = total = 0
     for _key, words in keyed:
         for word in words:
@@ -46,7 +55,8 @@ def vertical_share(keyed: Keyed) -> float:
             if letters < 2:
                 continue  # a single character's box says nothing about direction
             total += letters
-            if word.bottom - word.top > word.right - word.left:
+            tall = word.bottom - word.top > word.right - word.left
+            if tall and len(words) >= MIN_LINE_WORDS:
                 vertical += letters
     return vertical / total if total else 0.0
 

@@ -178,18 +178,19 @@ def test_grey_jpeg_passes_through_untouched() -> None:
 
 
 def test_vertical_share_tells_a_sideways_page_from_a_chart_with_vertical_labels() -> None:
+    def vertical(text: str, top: float) -> Word:
+        return Word(text, 0, top, 20, top + 20 * len(text))
+
     sideways = [
-        ((1, 1, i), [Word("Quyết", 0, 0, 20, 90), Word("định", 0, 100, 20, 170)]) for i in range(9)
+        ((1, 1, i), [vertical("Quyết", 0), vertical("định", 110), vertical("này", 200)])
+        for i in range(9)
     ]
-    chart = [
-        (
-            (1, 1, 1),
-            [Word("Số", 0, 0, 40, 20), Word("hồ", 50, 0, 90, 20), Word("sơ", 100, 0, 140, 20)],
-        ),
-        ((2, 1, 1), [Word("Đất", 0, 100, 20, 150), Word("đai", 0, 160, 20, 200)]),
-    ]
+    title = [Word("Số", 0, 0, 40, 20), Word("hồ", 50, 0, 90, 20), Word("sơ", 100, 0, 140, 20)]
+    # A chart whose title Tesseract missed: only its vertical labels, one or two per line.
+    labels = [((2, 1, i), [vertical("Đất", 100), vertical("đai", 180)]) for i in range(12)]
     assert vertical_share(sideways) >= VERTICAL_SHARE
-    assert vertical_share(chart) < VERTICAL_SHARE
+    assert vertical_share(labels) < VERTICAL_SHARE
+    assert vertical_share([((1, 1, 1), title), *labels]) < VERTICAL_SHARE
 
 
 # --- the quality gate ----------------------------------------------------------------------
