@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +20,7 @@ from typing import Any, Literal
 from core.errors import ConfigurationError, InputError, PDFAValidationFailed
 from core.hashing import sha256_file
 from core.settings import Settings, get_settings
-from ocr.engine import PageTask, process_page
+from ocr.engine import PageTask, Prepared, finish_page, prepare_page, process_page
 from ocr.inputs import ARCHIVE_MIN_DPI, InputInfo, apply_pixel_limit
 from ocr.inputs import check_input as _check_file
 from ocr.page import PageResult, PageSourceKind
@@ -162,22 +162,63 @@ def _run_pages(
             results[task.index] = process_page(task)
             on_done(results[task.index])
         return [results[i] for i in sorted(results)]
-    # Each worker thread drives its own single-threaded Tesseract *process*, so N workers keep
-    # N cores busy; the Python side of a page (~0.2 s of Pillow work, which releases the GIL)
-    # does not need a process of its own. Threads start instantly and, unlike a process pool,
-    # are safe inside the threaded API and Celery workers (no fork, no re-import of __main__).
-    with ThreadPoolExecutor(max_workers=min(jobs, len(tasks)), thread_name_prefix="ocr") as pool:
-        futures: dict[Future[PageResult], PageTask] = {
-            pool.submit(process_page, task): task for task in tasks
-        }
+    # Each OCR thread drives its own single-threaded Tesseract *process*, so N threads keep N
+    # cores busy. A page's Pillow work (decode, skew, deskew: ~0.4 s, releasing the GIL) is done
+    # by separate threads ahead of Tesseract, so a core that finishes a page starts the next at
+    # once instead of preparing it first. At most ``jobs + 1`` prepared pages wait in memory.
+    # Threads start instantly and, unlike a process pool, are safe inside the threaded API and
+    # Celery workers (no fork, no re-import of __main__).
+    window = threading.BoundedSemaphore(jobs + 1)
+    aborted = threading.Event()
+
+    def prepare(task: PageTask) -> Prepared:
+        # Wait for room, but give up once another page failed (its slot may never come back).
+        while not window.acquire(timeout=0.2):
+            if aborted.is_set():
+                raise CancelledError
         try:
-            for future in as_completed(futures):
+            if aborted.is_set():
+                raise CancelledError
+            return prepare_page(task)
+        except BaseException:
+            window.release()
+            raise
+
+    def finish(prepared: Prepared) -> PageResult:
+        try:
+            return finish_page(prepared)
+        finally:
+            window.release()
+
+    workers = min(jobs, len(tasks))
+    with (
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr-prep") as preparing,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr") as reading,
+    ):
+        prepared = [preparing.submit(prepare, task) for task in tasks]
+        pending: set[Future[PageResult]] = set()
+
+        def collect(block: bool) -> None:
+            done_now = (
+                [f for f in pending if f.done()] if not block else list(as_completed(pending))
+            )
+            for future in done_now:
+                pending.discard(future)
                 result = future.result()
                 results[result.index] = result
                 on_done(result)
+
+        try:
+            for future in prepared:
+                pending.add(reading.submit(finish, future.result()))
+                collect(block=False)
+            collect(block=True)
         except BaseException:
-            for pending in futures:
-                pending.cancel()
+            aborted.set()
+            for queued in prepared:
+                queued.cancel()
+            for reading_future in pending:
+                reading_future.cancel()
             raise
     return [results[i] for i in sorted(results)]
 

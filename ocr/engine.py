@@ -8,7 +8,9 @@ traceback. Tesseract itself is behind ``ocr.tesseract``; orientation in ``ocr.or
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import pikepdf
 from PIL import Image
@@ -21,7 +23,17 @@ from ocr.pdfplan import unembedded_fonts
 from ocr.raster import LoadedPage, load_page
 from ocr.tesseract import OcrOptions
 
-__all__ = ["OcrOptions", "PageTask", "process_page", "store_image"]
+__all__ = [
+    "OcrOptions",
+    "PageTask",
+    "Prepared",
+    "finish_page",
+    "prepare_page",
+    "process_page",
+    "store_image",
+]
+
+T = TypeVar("T")
 
 #: Resolution of the copy Tesseract reads to check a text layer against the page image.
 _CHECK_DPI = 150
@@ -76,22 +88,65 @@ def store_image(loaded: LoadedPage, quality: int) -> StoredImage:
     return images.store_image(loaded.image, loaded.original_jpeg, quality)
 
 
+@dataclass
+class Prepared:
+    """A page rasterized and preprocessed, waiting for Tesseract (or already finished).
+
+    Splitting a page's work lets the next pages be prepared while Tesseract reads this one
+    (``ocr.digitize`` runs the two halves in separate pools).
+    """
+
+    task: PageTask
+    timings: dict[str, float]
+    result: PageResult | None = None
+    loaded: LoadedPage | None = None
+    gray: Image.Image | None = None
+    ocr_dpi: int = 0
+    skew: float = 0.0
+    applied: float = 0.0
+    rejected: str = ""
+
+
+def _guarded(index: int, work: Callable[[], T]) -> T:
+    try:
+        return work()
+    except SohoaError:
+        raise
+    except Exception as exc:  # an odd input's failure in Pillow/poppler/pikepdf, not a bug to hide
+        message = f"page {index + 1}: {type(exc).__name__}: {exc}"[:400]
+        raise OCRFailed(message, detail_vi=f"Không xử lý được trang {index + 1}") from exc
+
+
+def prepare_page(task: PageTask) -> Prepared:
+    """Rasterize, judge the text layer, deskew and scale one page (everything before OCR).
+
+    Raises:
+        SohoaError: ``OCRFailed`` (or the input error found) naming the page; nothing else.
+    """
+    return _guarded(task.index, lambda: _process_page(task))
+
+
+def finish_page(prepared: Prepared) -> PageResult:
+    """Orient, recognise and encode a prepared page.
+
+    Raises:
+        SohoaError: ``OCRFailed`` naming the page; nothing else.
+    """
+    if prepared.result is not None:
+        return prepared.result
+    return _guarded(prepared.task.index, lambda: _finish_ocr(prepared))
+
+
 def process_page(task: PageTask) -> PageResult:
     """Rasterize, judge the text layer, deskew, orient, recognise and encode one page.
 
     Raises:
         SohoaError: ``OCRFailed`` (or the input error found) naming the page; nothing else.
     """
-    try:
-        return _process_page(task)
-    except SohoaError:
-        raise
-    except Exception as exc:  # an odd input's failure in Pillow/poppler/pikepdf, not a bug to hide
-        message = f"page {task.index + 1}: {type(exc).__name__}: {exc}"[:400]
-        raise OCRFailed(message, detail_vi=f"Không xử lý được trang {task.index + 1}") from exc
+    return finish_page(prepare_page(task))
 
 
-def _process_page(task: PageTask) -> PageResult:
+def _process_page(task: PageTask) -> Prepared:
     plan, options = task.plan, task.options
     timings: dict[str, float] = {}
     rejected = ""
@@ -101,7 +156,7 @@ def _process_page(task: PageTask) -> PageResult:
             if not task.force_raster:
                 missing = _unembedded_fonts(plan)
                 if not missing:
-                    return _vector_page(task, found, timings)
+                    return Prepared(task, timings, result=_vector_page(task, found, timings))
                 changes = (
                     "rasterized: font(s) not embedded, which PDF/A-2b needs: "
                     + ", ".join(missing[:5]),
@@ -111,12 +166,13 @@ def _process_page(task: PageTask) -> PageResult:
             start = time.perf_counter()
             loaded = load_page(plan)
             timings["raster"] = time.perf_counter() - start
-            return _text_layer_page(task, loaded, found, timings, changes)
+            done = _text_layer_page(task, loaded, found, timings, changes)
+            return Prepared(task, timings, result=done)
         rejected = verdict.reason
     start = time.perf_counter()
     loaded = load_page(plan)
     timings["raster"] = time.perf_counter() - start
-    return _ocr_page(task, loaded, timings, rejected)
+    return _prepare_ocr(task, loaded, timings, rejected)
 
 
 def _unembedded_fonts(plan: PagePlan) -> list[str]:
@@ -173,9 +229,9 @@ def _vector_page(task: PageTask, found: pdftext.PageText, timings: dict[str, flo
     )
 
 
-def _ocr_page(
+def _prepare_ocr(
     task: PageTask, loaded: LoadedPage, timings: dict[str, float], rejected: str
-) -> PageResult:
+) -> Prepared:
     plan, options = task.plan, task.options
     image = loaded.image
     mark = time.perf_counter()
@@ -191,7 +247,24 @@ def _ocr_page(
         )
         ocr_dpi = options.min_dpi
     timings["preprocess"] = time.perf_counter() - mark
-    gray, turn, keyed = orientation.recognise_upright(gray, ocr_dpi, options, timings)
+    return Prepared(
+        task,
+        timings,
+        loaded=loaded,
+        gray=gray,
+        ocr_dpi=ocr_dpi,
+        skew=skew.degrees,
+        applied=applied,
+        rejected=rejected,
+    )
+
+
+def _finish_ocr(prepared: Prepared) -> PageResult:
+    task, timings, loaded = prepared.task, prepared.timings, prepared.loaded
+    if loaded is None or prepared.gray is None:
+        raise OCRFailed(f"page {task.index + 1} was not prepared")
+    plan, options, ocr_dpi = task.plan, task.options, prepared.ocr_dpi
+    gray, turn, keyed = orientation.recognise_upright(prepared.gray, ocr_dpi, options, timings)
     mark = time.perf_counter()
     if loaded.page_size is not None:
         width, height = loaded.page_size
@@ -208,17 +281,17 @@ def _ocr_page(
         width=width,
         height=height,
         image=stored,
-        angle=-applied - turn,
+        angle=-prepared.applied - turn,
         dpi=plan.dpi,
         lines=lines,
         text=tesseract.page_text(keyed),
         confidence=round(tesseract.mean_confidence(keyed), 2),
         rotation=turn,
-        skew=skew.degrees,
+        skew=prepared.skew,
         source="ocr",
         timings=timings,
         source_dpi=plan.source_dpi,
-        text_layer_rejected=rejected,
+        text_layer_rejected=prepared.rejected,
     )
 
 

@@ -216,8 +216,8 @@ def full_page_placement(page: pikepdf.Page) -> tuple[pikepdf.Stream, Matrix] | N
     """The page's only image and the matrix drawing it, if it is a plain full-page scan.
 
     Plain: one filter PDF/A-2 allows (JPEG, CCITT, JBIG2, Flate), a grey, RGB or indexed colour
-    space (or 1-bit), no mask or soft mask, drawn axis-aligned (upright, or turned by a quarter
-    or half turn inside the content, as cardinal.pdf's pages are) over the whole page box. The
+    space (or 1-bit), no mask or soft mask, drawn over the whole page box (upright, turned
+    inside the content as cardinal.pdf's pages are, or slightly rotated; see ``_covers``). The
     matrix is relative to the box's lower-left corner. Anything else is rendered by poppler.
     """
     if int(page.obj.get("/Rotate", 0)) % 360:
@@ -253,21 +253,25 @@ def full_page_placement(page: pikepdf.Page) -> tuple[pikepdf.Stream, Matrix] | N
 
 
 def _covers(matrix: Matrix, x0: float, y0: float, width: float, height: float) -> bool:
-    """True if ``matrix`` maps the unit square axis-aligned onto the box (within 1%)."""
+    """True if ``matrix`` draws the unit square over the whole box: its bounding box holds the
+    box (give or take 1%) and overshoots it by at most 5% on each side.
+
+    Any such matrix is kept as it is (upright, turned by quarter turns, or slightly rotated by
+    a scanner that deskewed through the matrix, as skew.pdf does): the output draws the same
+    image through the same matrix, so it shows exactly what poppler rendered for OCR.
+    """
     a, b, c, d, e, f = matrix
-    axis_aligned = (abs(b) < 1e-6 * height and abs(c) < 1e-6 * width) or (
-        abs(a) < 1e-6 * width and abs(d) < 1e-6 * height
-    )
-    if not axis_aligned:
+    if abs(a * d - b * c) < 1e-9:
         return False
     xs = [e, e + a, e + c, e + a + c]
     ys = [f, f + b, f + d, f + b + d]
-    tolerance_x, tolerance_y = 0.01 * width, 0.01 * height
+    inside_x, inside_y = 0.01 * width, 0.01 * height
+    outside_x, outside_y = 0.05 * width, 0.05 * height
     return (
-        abs(min(xs) - x0) <= tolerance_x
-        and abs(max(xs) - (x0 + width)) <= tolerance_x
-        and abs(min(ys) - y0) <= tolerance_y
-        and abs(max(ys) - (y0 + height)) <= tolerance_y
+        x0 - outside_x <= min(xs) <= x0 + inside_x
+        and x0 + width - inside_x <= max(xs) <= x0 + width + outside_x
+        and y0 - outside_y <= min(ys) <= y0 + inside_y
+        and y0 + height - inside_y <= max(ys) <= y0 + height + outside_y
     )
 
 

@@ -112,13 +112,15 @@ def estimate_skew(image: Image.Image, dpi: float) -> Skew:
 def deskew(
     image: Image.Image,
     degrees: float,
-    resample: Image.Resampling = Image.Resampling.NEAREST,
+    resample: Image.Resampling = Image.Resampling.BICUBIC,
 ) -> Image.Image:
     """Rotate ``image`` by ``-degrees`` so its text lines are straight (white fill, same size).
 
-    Nearest-neighbour is the default: it is 10× faster than bicubic and reads just as well for
-    OCR, whose copy is thrown away (the stored image is never resampled: the PDF's drawing
-    matrix turns it). Angles under ``MIN_CORRECTION`` are left alone.
+    Bicubic is the default: on the OCR bench's 1.5° page nearest-neighbour's jagged strokes
+    cost 0.20% CER against 0.04% bicubic (bilinear 0.12%), for 0.24 s instead of 0.01 s of
+    Pillow work per 300 dpi page. Only OCR reads this copy (the stored image is never
+    resampled: the PDF's drawing matrix turns it). Angles under ``MIN_CORRECTION`` are left
+    alone.
     """
     if abs(degrees) < MIN_CORRECTION:
         return image

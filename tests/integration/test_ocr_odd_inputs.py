@@ -277,3 +277,23 @@ def test_born_digital_page_beside_a_scan_keeps_its_content_and_links(tmp_path: P
         assert internal.Dest[0].objgen == pdf.pages[1].obj.objgen
         assert str(pdf.docinfo.Author) == "UBND xã Hòa Hiệp"
     assert validate_written(output, "2b").passed
+
+
+def test_scan_drawn_rotated_keeps_its_stream_and_comes_out_straight(tmp_path: Path) -> None:
+    from ocr.preprocess import estimate_skew
+    from tests.fixtures.ocr import RESOURCES
+
+    source = RESOURCES / "skew.pdf"
+    output = tmp_path / "skew-out.pdf"
+    report = digitize([source], output, settings=ocr_settings())
+    assert report.pages[0].skew == pytest.approx(-1.9, abs=0.2)
+    with pikepdf.open(source) as before, pikepdf.open(output) as after:
+        (original,) = before.pages[0].get_images().values()
+        (stored,) = after.pages[0].get_images().values()
+        assert stored.read_raw_bytes() == original.read_raw_bytes()  # JBIG2 as it was
+    rendered = subprocess.run(
+        ["pdftoppm", "-r", "100", "-gray", str(output)], capture_output=True, check=True
+    ).stdout
+    assert abs(estimate_skew(Image.open(io.BytesIO(rendered)), 100).degrees) <= 0.2
+    assert output.stat().st_size <= 1.2 * source.stat().st_size
+    assert validate_written(output, "2b").passed

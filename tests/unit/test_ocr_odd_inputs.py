@@ -5,6 +5,7 @@ Every case is built by the test itself (tests/odd_inputs.py); nothing here runs 
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import warnings
@@ -308,3 +309,61 @@ def test_a_rendered_black_on_white_page_is_stored_bilevel_and_a_colour_one_is_no
     assert simplest_mode(page).mode == "RGB"
     grey = Image.linear_gradient("L").resize((800, 1000)).convert("RGB")
     assert simplest_mode(grey).mode == "L"
+
+
+# --- pages prepared ahead of Tesseract ---------------------------------------------------------
+
+
+def _fake_result(index: int) -> object:
+    from ocr.page import PageResult, StoredImage
+
+    image = StoredImage(b"", "/DCTDecode", 1, 1, "/DeviceGray", 8)
+    return PageResult(index, 72.0, 72.0, image, 0.0, 300, (), f"p{index}", 96.0, 0, 0.0, "ocr")
+
+
+def test_pages_prepared_ahead_come_back_in_order_with_progress(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    # The package's ``digitize`` is the function; the module is reached by its full name.
+    digitize_module = importlib.import_module("ocr.digitize")
+    from ocr.engine import PageTask, Prepared
+
+    def prepare(task: PageTask) -> Prepared:
+        time.sleep(0.01 * (task.index % 3))
+        return Prepared(task, {}, result=_fake_result(task.index))  # type: ignore[arg-type]
+
+    monkeypatch.setattr(digitize_module, "prepare_page", prepare)
+    tasks = [PageTask(None, i, None) for i in range(9)]  # type: ignore[arg-type]
+    seen: list[int] = []
+    results = digitize_module._run_pages(tasks, 2, lambda r: seen.append(r.index))
+    assert [r.index for r in results] == list(range(9))
+    assert sorted(seen) == list(range(9))
+
+
+def test_a_failing_page_stops_the_others_without_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from core.errors import OCRFailed
+
+    # The package's ``digitize`` is the function; the module is reached by its full name.
+    digitize_module = importlib.import_module("ocr.digitize")
+    from ocr.engine import PageTask, Prepared
+
+    def prepare(task: PageTask) -> Prepared:
+        if task.index == 2:
+            raise OCRFailed("page 3: broken")
+        return Prepared(task, {}, result=_fake_result(task.index))  # type: ignore[arg-type]
+
+    def finish(prepared: Prepared) -> object:
+        time.sleep(0.05)
+        return prepared.result
+
+    monkeypatch.setattr(digitize_module, "prepare_page", prepare)
+    monkeypatch.setattr(digitize_module, "finish_page", finish)
+    tasks = [PageTask(None, i, None) for i in range(12)]  # type: ignore[arg-type]
+    started = time.monotonic()
+    with pytest.raises(OCRFailed, match="page 3"):
+        digitize_module._run_pages(tasks, 2, lambda _r: None)
+    assert time.monotonic() - started < 5
