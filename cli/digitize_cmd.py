@@ -24,13 +24,21 @@ if TYPE_CHECKING:
 def _summary(report: DigitizeReport) -> str:
     rotated = sum(1 for p in report.pages if p.rotation)
     reused = sum(1 for p in report.pages if p.source == "text-layer")
+    vector = sum(1 for p in report.pages if p.content == "vector")
     confidences = [p.confidence for p in report.pages if p.source == "ocr"]
     mean = sum(confidences) / len(confidences) if confidences else 100.0
-    return (
+    line = (
         f"{report.output}: {report.page_count} page(s), PDF/A-{report.pdfa}, "
-        f"mean confidence {mean:.1f}, {rotated} turned upright, {reused} with a text layer, "
-        f"{report.timings['total']:.1f} s"
+        f"mean confidence {mean:.1f}, {rotated} turned upright, {reused} with a text layer "
+        f"({vector} kept as vector content), {report.timings['total']:.1f} s"
     )
+    if report.pages_to_rescan:
+        flagged = ", ".join(str(p.index + 1) for p in report.pages if p.needs_rescan)
+        line += (
+            f"; {report.pages_to_rescan} page(s) to rescan (estimated accuracy under "
+            f"{report.min_accuracy:.0%}: page {flagged}) / cần quét lại"
+        )
+    return line
 
 
 def digitize_command(

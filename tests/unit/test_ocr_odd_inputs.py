@@ -367,3 +367,19 @@ def test_a_failing_page_stops_the_others_without_hanging(monkeypatch: pytest.Mon
     with pytest.raises(OCRFailed, match="page 3"):
         digitize_module._run_pages(tasks, 2, lambda _r: None)
     assert time.monotonic() - started < 5
+
+
+def test_cli_summary_names_the_pages_to_rescan(tmp_path: Path) -> None:
+    from cli.digitize_cmd import _summary
+    from ocr.digitize import DigitizeReport, PageReport
+
+    pages = [
+        PageReport(0, 300, 0, 0.0, 96.0, "a", "ocr", 595.0, 842.0, estimated_accuracy=0.99),
+        PageReport(1, 80, 0, 0.0, 80.0, "b", "ocr", 595.0, 842.0, needs_rescan=True),
+    ]
+    report = DigitizeReport(
+        tmp_path / "o.pdf", pages, "", [], "", "2b", 2, "vi", "vie+eng", None, {"total": 1.0}
+    )
+    assert "1 page(s) to rescan" in _summary(report)
+    assert "page 2" in _summary(report)
+    assert report.to_dict()["pages_to_rescan"] == 1
