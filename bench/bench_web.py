@@ -19,7 +19,7 @@ import time
 
 import httpx
 
-from bench.bench_service import Stack, _pages, _pct, _run_batch
+from bench.bench_service import Stack, _api_pids, _cpu_seconds, _pages, _pct, _run_batch
 from bench.results import write_section
 
 CLIENTS = 50
@@ -112,6 +112,7 @@ def main() -> None:
     stack = Stack()
     rows: list[str] = []
     sizes: list[str] = []
+    cpu_rows: list[str] = []
     try:
         stack.start()
         stack.set_workers(1, ocr_jobs=2)
@@ -127,8 +128,20 @@ def main() -> None:
         for think in THINK_SECONDS:
             busy_ids = _keep_busy(stack)
             time.sleep(2.0)  # the worker has picked the batch up
+            assert stack.api is not None
+            pids = _api_pids(stack.api)
+            api_before = sum(_cpu_seconds(pid) for pid in pids)
+            client_before = time.process_time()
             latencies = asyncio.run(_load(stack.base, cookies, paths, think))
+            api_cpu = sum(_cpu_seconds(pid) for pid in pids) - api_before
+            client_cpu = time.process_time() - client_before
             still_busy = _busy(stack, busy_ids)
+            count = sum(len(v) for v in latencies.values())
+            cpu_rows.append(
+                f"| {think:.0f} s | {count / LOAD_SECONDS:.0f} |"
+                f" {1000 * api_cpu / max(1, count):.1f} | {100 * api_cpu / LOAD_SECONDS:.0f}% |"
+                f" {100 * client_cpu / LOAD_SECONDS:.0f}% |"
+            )
             for name, values in latencies.items():
                 p99 = _pct(values, 0.99)
                 verdict = "ok" if p99 < TARGET_P99_MS else "OVER"
@@ -155,6 +168,14 @@ def main() -> None:
             "| think | page | requests | p50 | p95 | p99 | target |",
             "| --- | --- | ---: | ---: | ---: | ---: | --- |",
             *rows,
+            "",
+            "CPU during each run (of 2 cores = 200%): the API's processes per page request, and"
+            " the benchmark's own 50-client process, which competes with the API and the"
+            " worker for the same 2 cores (in a deployment the browsers are elsewhere).",
+            "",
+            "| think | pages/s | API CPU ms per page | API CPU | client CPU |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            *cpu_rows,
             "",
             f"First load (empty cache: the HTML and every /static asset it names), KB; target <"
             f" {TARGET_FIRST_LOAD_KB:.0f} KB. Not compressed (no gzip in the app).",

@@ -1,4 +1,4 @@
-"""Small page images of a PDF for the pages (thumbnails, the stamp preview), via poppler.
+"""Small page images of a PDF for the web pages (thumbnails, the stamp preview), via poppler.
 
 ``ocr`` is the one area that runs poppler; the web asks for a page image through
 ``pipeline.adapters.page_image`` and caches the PNG itself.
@@ -38,21 +38,4 @@ def page_png(pdf: Path, page: int, width: int) -> bytes:
         return png.read_bytes()
 
 
-def page_size(pdf: Path, page: int = 1) -> tuple[float, float]:
-    """Width and height in points of page ``page`` as displayed (rotation applied)."""
-    done = subprocess.run(
-        ["pdfinfo", "-f", str(page), "-l", str(page), str(pdf)],
-        capture_output=True, check=False, timeout=TIMEOUT_SECONDS,
-    )  # fmt: skip
-    for raw in done.stdout.decode(errors="replace").splitlines():
-        if raw.startswith(f"Page {page:>4} size:") or raw.startswith("Page size:"):
-            parts = raw.split(":", 1)[1].split()
-            width, height = float(parts[0]), float(parts[2])
-            rot_line = [r for r in done.stdout.decode(errors="replace").splitlines() if "rot:" in r]
-            if rot_line and rot_line[0].split()[-1] in ("90", "270"):
-                width, height = height, width
-            return width, height
-    raise CorruptFile("cannot read the page size", detail_vi="Không đọc được khổ trang")
-
-
-__all__ = ["page_png", "page_size"]
+__all__ = ["page_png"]

@@ -257,13 +257,6 @@ def page_image(pdf: Path, page: int, width: int) -> bytes:
     return page_png(pdf, page, width)
 
 
-def page_size(pdf: Path, page: int = 1) -> tuple[float, float]:
-    """Width and height in points of a page as displayed (for the stamp preview)."""
-    from ocr.preview import page_size as size
-
-    return size(pdf, page)
-
-
 __all__ = [
     "OcrOutcome",
     "StampInfo",
@@ -271,7 +264,6 @@ __all__ = [
     "last_signature",
     "open_object_store",
     "page_image",
-    "page_size",
     "pdf_text",
     "plain_name",
     "run_ocr",

@@ -12,6 +12,9 @@ def test_login_page_is_vietnamese_accessible_and_opens_a_session(
     browser: Any, web: ServiceProcesses
 ) -> None:
     page = new_page(browser)
+    page.goto(f"{web.base_url}/")
+    assert page.get_by_role("link", name="Tra cứu hồ sơ").first.is_visible()
+    check_page(page, "00-home")
     page.goto(f"{web.base_url}/login")
     assert page.locator("html").get_attribute("lang") == "vi"
     assert page.get_by_label("Tên đăng nhập").is_visible()
