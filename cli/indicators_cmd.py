@@ -42,7 +42,7 @@ def indicators(
 ) -> None:
     """The 766 digitization indicators (Bộ chỉ số 766) of the agency for a period."""
     from pipeline.bootstrap import open_runtime
-    from storage.indicators import digitization_indicators, trend
+    from storage.indicators import period_with_trend
 
     end = _day(to, "--to", datetime.now(_VIETNAM).date())
     start = _day(from_, "--from", end - timedelta(days=83))
@@ -54,10 +54,7 @@ def indicators(
     rt = open_runtime(settings, migrate=True)
     try:
         with rt.sessions() as session:
-            totals = digitization_indicators(
-                session, agency_code=settings.agency_code, start=start, end=end
-            )
-            points = trend(
+            totals, points = period_with_trend(
                 session,
                 agency_code=settings.agency_code,
                 start=start,

@@ -268,6 +268,23 @@ def trend(
     return points
 
 
+def period_with_trend(
+    session: Session, *, agency_code: str, start: date, end: date, by: Granularity = "week"
+) -> tuple[DigitizationIndicators, list[TrendPoint]]:
+    """The period's indicators and its trend from the same four grouped queries.
+
+    The buckets cover the period exactly (up to :data:`MAX_BUCKETS`), so the period's figures
+    are their sums; a longer period falls back to :func:`digitization_indicators`.
+    """
+    points = trend(session, agency_code=agency_code, start=start, end=end, by=by)
+    if len(period_buckets(start, end, by)) > MAX_BUCKETS:
+        return digitization_indicators(
+            session, agency_code=agency_code, start=start, end=end
+        ), points
+    sums = {name: sum(getattr(p.indicators, name) for p in points) for name in _COUNTERS}
+    return DigitizationIndicators(agency_code=agency_code, start=start, end=end, **sums), points
+
+
 __all__ = [
     "MAX_BUCKETS",
     "DigitizationIndicators",
@@ -275,5 +292,6 @@ __all__ = [
     "TrendPoint",
     "digitization_indicators",
     "period_buckets",
+    "period_with_trend",
     "trend",
 ]

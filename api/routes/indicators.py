@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from api.deps import CurrentUser, RuntimeDep, require_roles
 from core.domain import Role
 from core.errors import InputError
-from storage.indicators import digitization_indicators, trend
+from storage.indicators import period_with_trend
 
 router = APIRouter(prefix="/indicators", tags=["indicators"])
 
@@ -38,10 +38,9 @@ def indicators(
             detail_vi=f"Khoảng thời gian không hợp lệ (tối đa {MAX_DAYS} ngày)",
         )
     with rt.sessions() as session:
-        totals = digitization_indicators(
-            session, agency_code=rt.settings.agency_code, start=start, end=end
+        totals, points = period_with_trend(
+            session, agency_code=rt.settings.agency_code, start=start, end=end, by=by
         )
-        points = trend(session, agency_code=rt.settings.agency_code, start=start, end=end, by=by)
     return {
         **totals.as_dict(),
         "by": by,

@@ -18,7 +18,7 @@ from pipeline import reuse
 from pipeline.context import Runtime
 from storage import records
 from storage.db import make_engine, session_factory, upgrade
-from storage.indicators import digitization_indicators, period_buckets, trend
+from storage.indicators import digitization_indicators, period_buckets, period_with_trend, trend
 from storage.models import Document, Signature, utcnow
 from web.i18n import today_vietnam
 
@@ -187,4 +187,13 @@ def test_each_trend_bucket_equals_the_indicators_of_its_days(rt: Runtime) -> Non
                 )
                 assert point.indicators == alone, (by, point.label)
             assert sum(p.indicators.documents_reused for p in points) == 1
+            totals, again = period_with_trend(
+                session, agency_code=AGENCY, start=today - timedelta(days=40),
+                end=today + timedelta(days=3), by=by,
+            )  # fmt: skip
+            assert again == points
+            assert totals == digitization_indicators(
+                session, agency_code=AGENCY, start=today - timedelta(days=40),
+                end=today + timedelta(days=3),
+            )  # fmt: skip
             assert sum(p.indicators.results_digitized_signed for p in points) == 1

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from core.domain import Role
 from pipeline.tokens import CurrentUser
-from storage.indicators import Granularity, digitization_indicators, trend
+from storage.indicators import Granularity, period_with_trend
 from web.charts import trend_chart
 from web.i18n import today_vietnam
 from web.render import gettext_for, render
@@ -56,10 +56,7 @@ def indicators_page(
     rt = runtime_of(request)
     first, last, granularity = _period(from_, to, by)
     with rt.sessions() as session:
-        totals = digitization_indicators(
-            session, agency_code=rt.settings.agency_code, start=first, end=last
-        )
-        points = trend(
+        totals, points = period_with_trend(
             session, agency_code=rt.settings.agency_code, start=first, end=last, by=granularity
         )
     return render(
@@ -90,11 +87,8 @@ def indicators_csv(
     _ = gettext_for(request)
     first, last, granularity = _period(from_, to, by)
     with rt.sessions() as session:
-        points = trend(
+        totals, points = period_with_trend(
             session, agency_code=rt.settings.agency_code, start=first, end=last, by=granularity
-        )
-        totals = digitization_indicators(
-            session, agency_code=rt.settings.agency_code, start=first, end=last
         )
     out = io.StringIO()
     writer = csv.writer(out)
