@@ -29,7 +29,10 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running on the main
+# thread while it is open, and every later test that calls asyncio.run() (pyHanko signing,
+# the verification box) would fail with "cannot be called from a running event loop".
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail("chromium is missing: run scripts/bootstrap-system.sh (Debian package)")
