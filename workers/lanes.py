@@ -89,6 +89,7 @@ class LightLane:
         self.process: subprocess.Popen[bytes] | None = None
         self.restarts = 0
         self._stopping = threading.Event()
+        self._lock = threading.Lock()
         self._watch = threading.Thread(target=self._supervise, name="light-lane", daemon=True)
 
     def start(self) -> LightLane:
@@ -98,19 +99,25 @@ class LightLane:
 
     def _supervise(self) -> None:
         delay = 1.0
-        while self.process is not None:
-            self.process.wait()
+        while (process := self.process) is not None:
+            process.wait()
             if self._stopping.wait(delay):
                 return
-            log.warning("light lane exited (%s); restarting", self.process.returncode)
-            self.restarts += 1
-            self.process = start_light_lane(self.queues, name=self.name, loglevel=self.loglevel)
+            # Under the lock: a stop() racing with this restart must not leave a lane behind.
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                log.warning("light lane exited (%s); restarting", process.returncode)
+                self.process = start_light_lane(self.queues, name=self.name, loglevel=self.loglevel)
+                self.restarts += 1
             delay = min(30.0, delay * 2)
 
     def stop(self, *, grace: float = 60.0) -> None:
-        self._stopping.set()
-        if self.process is not None:
-            stop_lane(self.process, grace=grace)
+        with self._lock:
+            self._stopping.set()
+            process = self.process
+        if process is not None:
+            stop_lane(process, grace=grace)
 
 
 __all__ = ["OCR_QUEUES", "LightLane", "split_lanes", "start_light_lane", "stop_lane", "worker_argv"]
