@@ -20,11 +20,13 @@ COPY requirements.lock ./
 RUN pip install -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY core ./core
+COPY pipeline ./pipeline
 COPY ocr ./ocr
 COPY signing ./signing
 COPY storage ./storage
 COPY workers ./workers
 COPY api ./api
+COPY web ./web
 COPY cli ./cli
 RUN pip install --no-deps . \
  && useradd --system --uid 10001 --home-dir /var/lib/sohoa --create-home sohoa

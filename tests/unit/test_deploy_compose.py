@@ -71,3 +71,13 @@ def _docker_compose_plugin() -> bool:
         ["docker", "compose", "version"], capture_output=True, text=True, check=False
     )
     return probe.returncode == 0
+
+
+def test_the_image_copies_every_package_the_project_installs() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = [p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]]
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    missing = [p for p in packages if f"COPY {p} ./{p}" not in dockerfile]
+    assert not missing, f"the Dockerfile does not copy {missing}: the image could not start"
