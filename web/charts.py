@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from storage.indicators import TrendPoint
@@ -9,8 +10,12 @@ from storage.indicators import TrendPoint
 WIDTH = 640
 HEIGHT = 240
 LEFT = 36
+RIGHT = 28  # room for the last label, centred on its bars
 BOTTOM = 40
 TOP = 12
+#: Width of one character of a tick label at the chart's 12 px font, with a gap between labels.
+CHAR_WIDTH = 7.0
+LABEL_GAP = 10.0
 
 
 @dataclass(frozen=True)
@@ -44,11 +49,13 @@ def trend_chart(points: list[TrendPoint]) -> Chart:
     """Two bars per period: dossiers received and dossiers digitized at reception."""
     top = max([p.indicators.dossiers_received for p in points] + [1])
     plot_h = HEIGHT - BOTTOM - TOP
-    slot = (WIDTH - LEFT) / max(1, len(points))
+    slot = (WIDTH - LEFT - RIGHT) / max(1, len(points))
     bar_w = max(2.0, slot * 0.38)
     bars: list[Bar] = []
     ticks: list[Tick] = []
-    every = max(1, len(points) // 8)  # at most ~8 labels, so they never overlap
+    # Label every n-th period, n chosen from the labels' width, so that labels never overlap.
+    widest = max([len(p.label) for p in points] + [1]) * CHAR_WIDTH + LABEL_GAP
+    every = max(1, math.ceil(widest / slot))
     for index, point in enumerate(points):
         x0 = LEFT + index * slot + slot * 0.1
         for offset, series, value in (
