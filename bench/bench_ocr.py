@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.results import write_section
-from tests.synthetic import cer, render_page, save_pdf
+from samples.pages import cer, render_page, save_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 OCRMYPDF_VENV = ROOT / "bench" / ".ocrmypdf-venv"

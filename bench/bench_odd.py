@@ -23,9 +23,9 @@ import pikepdf
 
 from bench.bench_ocr import OCRMYPDF_VERSION, SOHOA, ensure_ocrmypdf, load_average
 from bench.results import write_section
-from tests.odd_inputs import born_digital_tagged, scan_pdf_at, swapped_utf16_layer
-from tests.synthetic import render_page
-from tests.synthetic_charts import render_landscape_chart
+from samples.charts import render_landscape_chart
+from samples.odd_inputs import born_digital_tagged, scan_pdf_at, swapped_utf16_layer
+from samples.pages import render_page
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 #: Corpus files (the rest are duplicates in kind, or not inputs: linn.txt, invalid.pdf is refused

@@ -16,7 +16,7 @@ from bench.results import write_section
 from core.settings import Settings
 from ocr import digitize, orientation, tesseract
 from ocr.tesseract import OcrOptions
-from tests.synthetic_charts import render_landscape_chart, render_turned_page
+from samples.charts import render_landscape_chart, render_turned_page
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from bench.results import write_section
 from core.settings import Settings
 from ocr import digitize
 from ocr.quality import CALIBRATION, estimated_accuracy
-from tests.synthetic import cer, render_page, save_pdf
+from samples.pages import cer, render_page, save_pdf
 
 #: (label, dpi, blur px, noise amplitude, JPEG quality) from clean to ruined.
 DAMAGE: tuple[tuple[str, int, float, int, int], ...] = (

@@ -37,8 +37,8 @@ from bench.bench_service import ROOT, Stack
 from bench.results import write_section
 from core.net import wait_for
 from core.settings import settings_with
+from samples.pages import render_page
 from storage.db import make_engine
-from tests.synthetic import render_page
 from workers.celery_app import QUEUE_OCR_BATCH, create_celery
 
 #: Batch for the throughput runs, and the (scaled-down) batch under the latency probes.

@@ -28,9 +28,9 @@ from bench.results import write_section
 from core.domain import Role
 from core.net import free_port, wait_for
 from core.settings import settings_with
+from samples.pages import render_page
 from storage.db import make_engine, session_factory, upgrade
 from storage.embedded import EmbeddedSeaweedFS
-from tests.synthetic import render_page
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / ".work" / "service"

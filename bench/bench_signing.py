@@ -149,9 +149,9 @@ def _naive_pyhanko(data: bytes, p12: Path, visible: bool) -> bytes:
 
 def main() -> None:
     from bench.results import write_section
+    from samples.pki import create_softhsm_token, make_pdfa
     from signing import SignatureRequest, dev_pki_for, load_signer, sign_pdf
     from signing.keys import clear_signer_cache
-    from tests.fixtures.pki import create_softhsm_token, make_pdfa
 
     work = Path(tempfile.mkdtemp(prefix="sohoa-bench-signing-"))
     data_dir = work / "data"

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.synthetic import render_page
+from samples.pages import render_page
 
 
 def skewed_scan(folder: Path, seed: int, name: str) -> Path:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from samples.pages import render_page
 from tests.browser.conftest import check_page, login, new_page
 from tests.fixtures.service import ServiceProcesses
-from tests.synthetic import render_page
 
 pytestmark = pytest.mark.slow
 

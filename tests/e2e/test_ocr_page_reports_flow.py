@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from samples.pages import render_page
 from tests.fixtures.service import ServiceProcesses
-from tests.synthetic import render_page
 
 pytestmark = pytest.mark.slow
 

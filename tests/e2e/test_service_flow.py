@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
+from samples.pages import render_page
 from tests.fixtures.service import ROOT, ServiceProcesses
-from tests.synthetic import render_page
 
 pytestmark = pytest.mark.slow
 

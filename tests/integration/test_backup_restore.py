@@ -21,12 +21,12 @@ from core.errors import Conflict, IntegrityError
 from core.settings import Settings, settings_with
 from pipeline.backup import backup, restore
 from pipeline.context import Runtime
+from samples.pages import render_page
 from storage import audit, records, snapshot
 from storage.db import make_engine, session_factory, upgrade
 from storage.embedded import EmbeddedSeaweedFS
 from storage.models import Document
 from tests.fixtures.db import _create_pg_database, _drop_pg_database
-from tests.synthetic import render_page
 
 
 def _scan(folder: Path, seed: int) -> Path:

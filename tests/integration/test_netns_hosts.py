@@ -29,12 +29,12 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select, text
 
+from samples.pages import render_page
 from storage.db import make_engine
 from storage.embedded_cluster import EmbeddedSeaweedCluster
 from storage.keys import document_key
 from storage.models import AuditEntry, Document, Dossier, Signature
 from tests.fixtures.netns import Host, NetnsLab, netns_permitted
-from tests.synthetic import render_page
 
 # Bounded: a stuck harness fails the test instead of holding the suite (teardown still runs).
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]

@@ -17,8 +17,8 @@ from PIL import Image
 
 from core.pdfa import validate as validate_written
 from ocr.pdftext import page_text
+from samples.pages import cer
 from tests.fixtures.ocr import RESOURCES, Digitized
-from tests.synthetic import cer
 
 
 def pdftotext_pages(path: Path) -> list[str]:

@@ -10,8 +10,8 @@ import pytest
 from core.errors import ConfigurationError
 from ocr import digitize
 from ocr.models import install_best_models
+from samples.pages import cer, render_page
 from tests.fixtures.ocr import RESOURCES, ocr_settings
-from tests.synthetic import cer, render_page
 
 pytestmark = pytest.mark.slow
 

@@ -18,16 +18,16 @@ from PIL import Image
 
 from core.pdfa import validate as validate_written
 from ocr import DigitizeReport, digitize
-from tests.fixtures.ocr import ocr_settings
-from tests.odd_inputs import (
+from samples.charts import render_landscape_chart, render_turned_page
+from samples.odd_inputs import (
     BORN_DIGITAL_LINES,
     born_digital_tagged,
     scan_pdf_at,
     swapped_utf16_layer,
     type3_without_tounicode,
 )
-from tests.synthetic import render_page
-from tests.synthetic_charts import render_landscape_chart, render_turned_page
+from samples.pages import render_page
+from tests.fixtures.ocr import ocr_settings
 
 
 def rendered_orientation(path: Path, page: int) -> tuple[int, float]:

@@ -20,12 +20,12 @@ from core.errors import StorageUnavailable
 from core.settings import settings_with
 from pipeline.accounts import hash_password
 from pipeline.context import Runtime
+from samples.pages import render_page
 from storage import records
 from storage.db import make_engine, session_factory, upgrade
 from storage.embedded import EmbeddedSeaweedFS
 from storage.models import Document, OriginalFile
 from storage.objects import ObjectStore
-from tests.synthetic import render_page
 
 
 @pytest.fixture

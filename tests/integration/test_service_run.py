@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from samples.pages import render_page
 from tests.fixtures.net import free_port, wait_for
-from tests.synthetic import render_page
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ import pytest
 from core.domain import SignatureLevel, SignerRole
 from core.errors import SigningError
 from core.settings import Settings
+from samples.pki import SoftHSMToken
 from signing import DevPKI, SignatureRequest, load_signer, sign_pdf, verify_pdf
 from signing.keys import clear_signer_cache, load_pkcs11
-from tests.fixtures.pki import SoftHSMToken
 
 
 @pytest.fixture()

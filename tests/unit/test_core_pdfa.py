@@ -20,7 +20,7 @@ import pytest
 from pikepdf.pdfa import Finding, Flavour, Report
 
 from core import pdfa
-from tests.fixtures.pki import make_pdfa
+from samples.pki import make_pdfa
 
 
 class _Leaky:

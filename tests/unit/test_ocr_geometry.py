@@ -16,7 +16,7 @@ from ocr.pdftext import parse_bbox_layout
 from ocr.preprocess import estimate_skew, turn_upright
 from ocr.tesseract import lines_from_tsv, page_text
 from ocr.textcheck import judge
-from tests.synthetic import cer, render_page
+from samples.pages import cer, render_page
 
 
 @pytest.fixture(scope="module")

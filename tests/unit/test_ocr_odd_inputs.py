@@ -21,9 +21,9 @@ from ocr import check_input, pdftext, quality, textcheck
 from ocr.images import bilevel_palette, store_image
 from ocr.orientation import VERTICAL_SHARE, vertical_share
 from ocr.page import Word
+from samples.odd_inputs import swapped_utf16_layer, type3_without_tounicode, xfa_form
+from samples.pages import SENTENCES
 from tests.fixtures.ocr import make_pixel_bomb_png, ocr_settings
-from tests.odd_inputs import swapped_utf16_layer, type3_without_tounicode, xfa_form
-from tests.synthetic import SENTENCES
 
 # --- text layers are judged, not counted -----------------------------------------------------
 

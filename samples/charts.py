@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.synthetic import FONT_DIR, FONTS, SENTENCES, render_page
+from samples.pages import FONT_DIR, FONTS, SENTENCES, render_page
 
 #: Category names of a one-stop-shop monthly report (báo cáo tháng), written vertically.
 CATEGORIES = (

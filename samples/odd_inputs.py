@@ -12,7 +12,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
-from tests.synthetic import render_page
+from samples.pages import render_page
 
 
 def _helvetica(pdf: pikepdf.Pdf, to_unicode: pikepdf.Stream | None = None) -> pikepdf.Object:
@@ -150,7 +150,7 @@ def _embedded_truetype(pdf: pikepdf.Pdf, text: str) -> pikepdf.Object:
     from fontTools import subset  # type: ignore[import-untyped]
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 
-    from tests.synthetic import FONT_DIR
+    from samples.pages import FONT_DIR
 
     options = subset.Options()
     options.notdef_outline = True
