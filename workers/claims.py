@@ -13,14 +13,17 @@ host died expires within the timeout, before that host's own messages come back.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 import redis
+from sqlalchemy import make_url
 
 from core.settings import Settings
+from storage.db import database_url
 from workers.celery_app import broker_url
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
@@ -40,8 +43,15 @@ def _client(settings: Settings) -> redis.Redis | None:
     return _clients[url]
 
 
-def claim_key(document_id: int, stage: str) -> str:
-    return f"sohoa:claim:{stage}:{document_id}"
+def installation(settings: Settings) -> str:
+    """A short name of the installation the claims belong to: its database, whose document ids
+    they name (two installations sharing one Redis must not hold each other's claims)."""
+    url = make_url(database_url(settings)).render_as_string(hide_password=True)
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+
+
+def claim_key(settings: Settings, document_id: int, stage: str) -> str:
+    return f"sohoa:claim:{installation(settings)}:{stage}:{document_id}"
 
 
 @contextmanager
@@ -51,7 +61,7 @@ def claimed(settings: Settings, document_id: int, stage: str) -> Iterator[bool]:
     if client is None:
         yield True
         return
-    key, token = claim_key(document_id, stage), secrets.token_hex(16)
+    key, token = claim_key(settings, document_id, stage), secrets.token_hex(16)
     ttl_ms = max(3, settings.broker_visibility_timeout) * 1000
     if not client.set(key, token, nx=True, px=ttl_ms):
         yield False
@@ -75,4 +85,4 @@ def claimed(settings: Settings, document_id: int, stage: str) -> Iterator[bool]:
             client.eval(_RELEASE, 1, key, token)
 
 
-__all__ = ["claim_key", "claimed"]
+__all__ = ["claim_key", "claimed", "installation"]

@@ -49,9 +49,23 @@ def test_a_live_claim_outlasts_its_ttl_and_a_dead_holders_claim_expires(
             assert not second
     # A holder that died: its claim is not renewed and lapses within the TTL.
     client = redis.Redis.from_url(URL)
-    client.set(claim_key(document, "digitize"), "dead-host", px=3000)
+    client.set(claim_key(settings, document, "digitize"), "dead-host", px=3000)
     with claimed(settings, document, "digitize") as blocked:
         assert not blocked
     time.sleep(3.2)
     with claimed(settings, document, "digitize") as taken_over:
         assert taken_over
+
+
+def test_installations_sharing_one_redis_never_hold_each_others_claims(
+    settings: Settings,
+) -> None:
+    # Two installations (two databases) number their documents from 1 each: the same id and
+    # stage in the other one is a different document.
+    other = settings_with(
+        broker_url=URL, broker_visibility_timeout=3, database_url="sqlite:///elsewhere.db"
+    )
+    with claimed(settings, 1, "digitize") as mine:
+        assert mine
+        with claimed(other, 1, "digitize") as theirs:
+            assert theirs, "another installation's document 1 was blocked by ours"
