@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from core.errors import InputError
+from cli.options import parse_day
 from core.settings import get_settings
 
 if TYPE_CHECKING:  # the runtime (SQLAlchemy) is imported inside the commands: CLI start stays fast
@@ -36,18 +35,6 @@ def _runtime() -> Iterator[Runtime]:
         yield rt
     finally:
         rt.close()
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InputError(
-            f"{option}: not a date (YYYY-MM-DD): {text!r}",
-            detail_vi=f"{option}: ngày không đúng định dạng NNNN-TT-NN",
-        ) from exc
 
 
 def _print(rows: list[dict[str, Any]], as_json: bool) -> None:
@@ -79,11 +66,16 @@ def agencies_add(
     """Register an agency code and the period it is valid for."""
     from pipeline import agencies
 
-    start = _day(valid_from, "--from")
+    start = parse_day(valid_from, "--from")
     assert start is not None
     with _runtime() as rt:
         row = agencies.add_agency(
-            rt, code=code, name=name, valid_from=start, valid_to=_day(valid_to, "--to"), actor="cli"
+            rt,
+            code=code,
+            name=name,
+            valid_from=start,
+            valid_to=parse_day(valid_to, "--to"),
+            actor="cli",
         )
     _print([row], as_json)
 
@@ -120,7 +112,7 @@ def agencies_retire(
 
     with _runtime() as rt:
         row = agencies.retire_agency(
-            rt, code, last_day=_day(last_day, "--to"), successor_code=successor, actor="cli"
+            rt, code, last_day=parse_day(last_day, "--to"), successor_code=successor, actor="cli"
         )
     _print([row], as_json)
 

@@ -8,28 +8,16 @@ signed PDF/A-2b copies under ``representations/``, SHA-256 of every file (see
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from cli.options import parse_day
 from core.errors import InputError
 from core.settings import get_settings
 
 archive_app = typer.Typer(help="Archive packages (gói lưu trữ, E-ARK CSIP).", no_args_is_help=True)
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InputError(
-            f"{option}: not a date (YYYY-MM-DD): {text!r}",
-            detail_vi=f"{option}: ngày không đúng định dạng NNNN-TT-NN",
-        ) from exc
 
 
 @archive_app.command("export")
@@ -62,8 +50,8 @@ def archive_export(
             rt,
             out_dir,
             code=dossier,
-            start=_day(start, "--from"),
-            end=_day(end, "--to"),
+            start=parse_day(start, "--from"),
+            end=parse_day(end, "--to"),
             package_type=package_type,
             document=document,
             progress=progress,

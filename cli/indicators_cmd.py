@@ -7,27 +7,16 @@ digitized at reception, results digitized and signed, reuse, the three rates, an
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 import typer
 
+from cli.options import parse_day
 from core.errors import InputError
 from core.settings import get_settings
 
 _VIETNAM = timezone(timedelta(hours=7))
-
-
-def _day(text: str | None, option: str, default: date) -> date:
-    if text is None:
-        return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InputError(
-            f"{option}: not a date (YYYY-MM-DD): {text!r}",
-            detail_vi=f"{option}: ngày không đúng định dạng NNNN-TT-NN",
-        ) from exc
 
 
 def indicators(
@@ -44,8 +33,8 @@ def indicators(
     from pipeline.bootstrap import open_runtime
     from storage.indicators import period_with_trend
 
-    end = _day(to, "--to", datetime.now(_VIETNAM).date())
-    start = _day(from_, "--from", end - timedelta(days=83))
+    end = parse_day(to, "--to") or datetime.now(_VIETNAM).date()
+    start = parse_day(from_, "--from") or end - timedelta(days=83)
     if start > end:
         raise InputError("--from is after --to", detail_vi="--from sau --to")
     if by not in ("week", "month"):
