@@ -44,6 +44,7 @@ def sign_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON result.")] = False,
 ) -> None:
     """Sign a PDF (ký số) at PAdES B-B, B-T, B-LT or B-LTA."""
+    from pipeline.adapters import page_occupied
     from signing import SignatureRequest, load_signer, sign_pdf
 
     _quiet_pyhanko()
@@ -57,7 +58,17 @@ def sign_command(
             source,
             output,
             SignatureRequest(
-                level=chosen, role=role, reason=reason, display_name=name, visible=not invisible
+                level=chosen,
+                role=role,
+                reason=reason,
+                display_name=name,
+                visible=not invisible,
+                # The stamps go in free space here too, never over page 1's words or ink.
+                occupied=(
+                    page_occupied(source)
+                    if settings.stamp_avoid_content and not invisible
+                    else None
+                ),
             ),
             settings=settings,
             signer=signer,
