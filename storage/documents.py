@@ -236,22 +236,6 @@ def add_signature(
     return signature
 
 
-def find_reusable_document(session: Session, sha256: str) -> Document | None:
-    """An already digitized document (any dossier) whose original has these bytes.
-
-    Lets reception reuse a digitized copy instead of scanning again (the 766 "reuse" counter).
-    """
-    return session.scalars(
-        select(Document)
-        .join(OriginalFile, OriginalFile.document_id == Document.id)
-        .where(
-            OriginalFile.sha256 == sha256,
-            Document.status.in_([DocumentStatus.DIGITIZED, DocumentStatus.SIGNED]),
-        )
-        .order_by(Document.id)
-    ).first()
-
-
 def documents_of(session: Session, dossier: Dossier) -> Sequence[Document]:
     return list(
         session.scalars(
@@ -280,7 +264,6 @@ __all__ = [
     "documents_of",
     "duplicate_error",
     "find_duplicate",
-    "find_reusable_document",
     "get_document",
     "mark_digitized",
     "mark_failed",

@@ -12,8 +12,7 @@ Dossiers: ``create_dossier`` (returns the dossier and the citizen's plain access
 once), ``next_dossier_sequence``, ``get_dossier``, ``find_dossier``, ``set_dossier_status``,
 ``verify_access_secret``, ``search_dossiers``, ``count_dossiers``.
 Documents: ``add_document``, ``get_document``, ``find_duplicate``, ``add_original``,
-``original_keys``, ``record_progress``, ``mark_digitized``, ``mark_failed``, ``add_signature``,
-``find_reusable_document``.
+``original_keys``, ``record_progress``, ``mark_digitized``, ``mark_failed``, ``add_signature``.
 
 Upload order for an original: compute its SHA-256, call :func:`find_duplicate` (refuse early),
 put the object, then :func:`add_original` (which re-checks under a unique constraint).
@@ -56,7 +55,6 @@ from storage.documents import (
     documents_of,
     duplicate_error,
     find_duplicate,
-    find_reusable_document,
     get_document,
     mark_digitized,
     mark_failed,
@@ -334,7 +332,6 @@ __all__ = [
     "duplicate_error",
     "find_dossier",
     "find_duplicate",
-    "find_reusable_document",
     "get_document",
     "get_dossier",
     "get_user",

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.errors import Conflict, IntegrityError
+from core.hashing import sha256_file
 from storage.archive.ead import build_ead
 from storage.archive.mets import MetadataFile, representation_mets, root_mets
 from storage.archive.model import DossierPackage, PackageFile
@@ -36,14 +37,6 @@ def _write(root: Path, relative: str, data: bytes) -> MetadataFile:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return MetadataFile(relative, hashlib.sha256(data).hexdigest(), len(data))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _description(pkg: DossierPackage) -> bytes:
@@ -81,7 +74,7 @@ def write_package(pkg: DossierPackage, out_dir: Path, fetch: Fetch) -> Path:
             target = root / file.path
             target.parent.mkdir(parents=True, exist_ok=True)
             fetch(file, target)
-            if _sha256(target) != file.sha256:
+            if sha256_file(target) != file.sha256:
                 raise IntegrityError(
                     f"{file.path} does not match its recorded SHA-256",
                     detail_vi=f"Tệp {file.path} sai mã băm SHA-256",
@@ -102,7 +95,7 @@ def write_package(pkg: DossierPackage, out_dir: Path, fetch: Fetch) -> Path:
         shutil.rmtree(root, ignore_errors=True)
         raise
     files = sorted(p for p in root.rglob("*") if p.is_file())
-    sums = "".join(f"{_sha256(p)}  {p.relative_to(root).as_posix()}\n" for p in files)
+    sums = "".join(f"{sha256_file(p)}  {p.relative_to(root).as_posix()}\n" for p in files)
     (root / "SHA256SUMS").write_text(sums, encoding="ascii")
     return root
 
