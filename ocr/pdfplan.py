@@ -292,7 +292,8 @@ def _do_matrix(page: pikepdf.Page) -> Matrix | None:
     for instruction in instructions:
         if not isinstance(instruction, pikepdf.ContentStreamInstruction):
             continue  # an inline image: not the page's scan
-        operands, name = instruction.operands, str(instruction.operator)
+        # unparse(), not str(): a damaged stream can hold operator bytes that are not UTF-8
+        operands, name = instruction.operands, instruction.operator.unparse().decode("latin-1")
         if name == "q":
             stack.append(matrix)
         elif name == "Q" and stack:

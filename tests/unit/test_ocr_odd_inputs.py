@@ -9,6 +9,7 @@ import importlib
 import io
 import json
 import warnings
+import zlib
 from pathlib import Path
 
 import pikepdf
@@ -21,9 +22,36 @@ from ocr import check_input, pdftext, quality, textcheck
 from ocr.images import bilevel_palette, store_image
 from ocr.orientation import VERTICAL_SHARE, vertical_share
 from ocr.page import Word
+from ocr.pdfplan import full_page_placement
 from samples.odd_inputs import swapped_utf16_layer, type3_without_tounicode, xfa_form
 from samples.pages import SENTENCES
 from tests.fixtures.ocr import make_pixel_bomb_png, ocr_settings
+
+# --- damaged content streams are planned, never a traceback ---------------------------------
+
+
+def test_a_content_operator_that_is_not_utf8_is_no_traceback(tmp_path: Path) -> None:
+    # Found by the fuzz suite: a scan page whose content stream carries operator bytes that
+    # are not UTF-8 (b"US\x11\xd6F…") made the page planner raise UnicodeDecodeError.
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(612, 792))
+    scan = pikepdf.Stream(pdf, zlib.compress(b"\xff" * 64))
+    scan.Type, scan.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    scan.Filter = pikepdf.Name.FlateDecode
+    scan.Width, scan.Height, scan.BitsPerComponent = 8, 8, 8
+    scan.ColorSpace = pikepdf.Name.DeviceGray
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=scan))
+    page.Contents = pdf.make_stream(b"USY\x11\xd6Ffff q 612 0 0 792 0 0 cm /Im0 Do Q")
+    full_page_placement(page)  # where the planner met it: no UnicodeDecodeError
+    path = tmp_path / "damaged-operator.pdf"
+    pdf.save(path)
+    try:
+        info = check_input(path, ocr_settings())
+    except InputError:
+        return  # refused by name is fine too
+    assert len(info.pages) == 1
+
 
 # --- text layers are judged, not counted -----------------------------------------------------
 
