@@ -179,8 +179,9 @@ class EmbeddedService:
         self._supervisor.start()
 
     def _supervise(self, *, poll: float = 0.5, max_delay: float = 30.0) -> None:
-        """Restart the worker when it dies, waiting 1, 2, 4 … (at most 30) seconds; a worker
-        that then runs for a minute resets the back-off."""
+        """Restart the worker when it dies, waiting 1, 2, 4 … (at most 30) seconds (the first
+        wait is ``SOHOA_WORKER_RESTART_SECONDS``); a worker that then runs for a minute resets
+        the back-off."""
         failures = 0
         started = time.monotonic()
         while not self._stopping.wait(poll):
@@ -188,7 +189,7 @@ class EmbeddedService:
             if process is None or process.poll() is None:
                 continue
             failures = 1 if time.monotonic() - started > 60 else failures + 1
-            delay = min(max_delay, 2.0 ** (failures - 1))
+            delay = min(max_delay, self.settings.worker_restart_seconds * 2.0 ** (failures - 1))
             message = (
                 f"sohoa: the worker exited (code {process.returncode}); restarting it in"
                 f" {delay:.0f}s (restart {failures}) / tiến trình xử lý đã dừng, khởi động lại"

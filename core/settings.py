@@ -201,6 +201,8 @@ class Settings(BaseSettings):
     verified_download_memory_bytes: int = 32 * MiB
     #: Seconds without a worker heartbeat after which ``/readyz`` reports the worker down.
     worker_heartbeat_seconds: int = 30
+    #: ``sohoa run``: seconds before the first restart of a dead worker (then doubling, ≤ 30 s).
+    worker_restart_seconds: float = 1.0
 
     def resolved_data_dir(self) -> Path:
         """The data directory as an absolute path, created if missing."""

@@ -134,6 +134,9 @@ def test_run_starts_everything_embedded_and_sigterm_stops_it_all(tmp_path: Path)
         "SOHOA_DATA_DIR": str(tmp_path / "data"),
         "SOHOA_API_PORT": str(port),
         "SOHOA_WORKER_HEARTBEAT_SECONDS": "3",
+        # The restarted worker must not beat again before /readyz can notice the dead one: a
+        # restart sooner than the heartbeat limit would hide the 503 this test looks for.
+        "SOHOA_WORKER_RESTART_SECONDS": "8",
         "SOHOA_PUBLIC_RATE_LIMIT_PER_MINUTE": "5",
     }
     out = tmp_path / "run.out"
