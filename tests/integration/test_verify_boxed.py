@@ -164,8 +164,12 @@ def test_many_signatures_are_capped_and_failures_log_one_line(
 ) -> None:
     many = tmp_path / "many.pdf"
     many.write_bytes(self_signed_signatures(pdfa_1page, 21))
-    with pytest.raises(VerifyLimit, match="signatures: 21"):
+    with caplog.at_level(logging.DEBUG), pytest.raises(VerifyLimit, match="signatures: 21"):
         verify_upload(many, signing_settings)
+    # a refusal is one line too (whatever log level earlier tests left configured)
+    refused = [r for r in caplog.records if r.name == "signing.isolated"]
+    assert len(refused) == 1 and refused[0].exc_info is None
+    caplog.clear()
 
     few = tmp_path / "few.pdf"
     few.write_bytes(self_signed_signatures(pdfa_1page, 3))
