@@ -37,29 +37,9 @@ class _KeyValueFormatter(logging.Formatter):
         return base + " " + " ".join(f"{k}={v}" for k, v in extras.items())
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is when a record is emitted, not when configured.
-
-    A command run in-process (Typer's test runner, an embedding program) swaps ``sys.stderr``
-    and closes its stand-in afterwards; a handler bound to the stand-in would then print a
-    "Logging error" traceback for every later record.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: Any) -> None:
-        pass  # always the current sys.stderr
-
-
 def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     """Configure the root logger once for a process (CLI, API, worker)."""
-    handler = _StderrHandler()
+    handler = logging.StreamHandler(sys.stderr)
     if json_lines:
         handler.setFormatter(_JsonFormatter())
     else:

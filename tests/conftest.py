@@ -3,6 +3,8 @@ each is session-scoped, starts the real thing on free loopback ports and cleans 
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,18 @@ _FOLDER_MARKERS: dict[str, tuple[str, ...]] = {
     "browser": ("browser", "e2e", "integration"),
     "fuzz": ("fuzz",),
 }
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Each test gets the root logger as it found it: a command run in-process configures
+    logging onto a stderr stand-in that is closed afterwards, and later tests would then see
+    "Logging error" tracebacks."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
