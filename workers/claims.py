@@ -6,9 +6,14 @@ the officer's signature and before it was acknowledged is redelivered, finds the
 digitized and queues that signature again. Run one after the other, the second copy finds the
 signature and does nothing; run at the same time on two hosts, both would sign and store a
 second version. So a stage first claims ``(document, stage)`` in Redis (``SET NX`` with a TTL of
-the visibility timeout, renewed every third of it while the stage runs, deleted after); a copy
-that finds the claim taken is queued again a little later instead of running. A claim whose
-host died expires within the timeout, before that host's own messages come back.
+half the visibility timeout, renewed every third of that while the stage runs, deleted after); a
+copy that finds the claim taken is queued again a little later instead of running.
+
+A claim whose host died must lapse *before* that host's messages come back, or the copy that
+takes the task over finds the dead host's claim and waits a round for nothing. The message comes
+back no sooner than a whole visibility timeout after its last lease renewal, which was at most a
+third of the timeout before the host died (``workers.leases``); the claim lapses at most half the
+timeout after the host died. Half + nothing < a whole − a third: the claim always goes first.
 """
 
 from __future__ import annotations
@@ -50,6 +55,11 @@ def installation(settings: Settings) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
 
 
+def claim_ttl_ms(settings: Settings) -> int:
+    """A claim's time to live: half the visibility timeout (see the module's note)."""
+    return max(1500, settings.broker_visibility_timeout * 500)
+
+
 def claim_key(settings: Settings, document_id: int, stage: str) -> str:
     return f"sohoa:claim:{installation(settings)}:{stage}:{document_id}"
 
@@ -62,7 +72,7 @@ def claimed(settings: Settings, document_id: int, stage: str) -> Iterator[bool]:
         yield True
         return
     key, token = claim_key(settings, document_id, stage), secrets.token_hex(16)
-    ttl_ms = max(3, settings.broker_visibility_timeout) * 1000
+    ttl_ms = claim_ttl_ms(settings)
     if not client.set(key, token, nx=True, px=ttl_ms):
         yield False
         return
@@ -85,4 +95,4 @@ def claimed(settings: Settings, document_id: int, stage: str) -> Iterator[bool]:
             client.eval(_RELEASE, 1, key, token)
 
 
-__all__ = ["claim_key", "claimed", "installation"]
+__all__ = ["claim_key", "claim_ttl_ms", "claimed", "installation"]
