@@ -78,7 +78,10 @@ def test_swapped_utf16_layer_is_ocrd_and_becomes_searchable(
     extracted = subprocess.run(
         ["pdftotext", "-f", "2", "-l", "2", str(output), "-"], capture_output=True, check=True
     ).stdout.decode()
-    assert "Uy ban nhan dan" in extracted
+    # The page's Helvetica is not embedded: poppler draws it with whatever the machine maps it
+    # to (Noto Sans, Nimbus Sans...), and with some of them Tesseract's Vietnamese model reads
+    # the first word "Uy" as "Ủy". The rest of the line is read alike everywhere.
+    assert "ban nhan dan xa tiep nhan ho so" in extracted
     assert "䠀" not in extracted
 
 
