@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from prometheus_client import Counter, Histogram
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.domain import (
@@ -41,6 +42,7 @@ from pipeline.context import Runtime, get_document
 from pipeline.lifecycle import DIGITIZE, SIGN
 from pipeline.verification import reference_of
 from storage import audit, records
+from storage.db import lock_conflict
 from storage.keys import document_key
 from storage.models import Document
 from storage.objects import StoredObject
@@ -60,6 +62,9 @@ STAGE_FAILURES = Counter(
 PAGES_DIGITIZED = Counter("sohoa_pages_digitized_total", "Pages digitized")
 
 R = TypeVar("R")
+#: Tries of a stage's closing transaction when the database broke a deadlock by aborting it
+#: (the output is stored by then: only the record is written again).
+_RECORD_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -103,11 +108,21 @@ def _run_stage(rt: Runtime, document_id: int, plan: _Plan[R]) -> None:
             version = rt.objects.put_file(
                 bucket, plan.key, output, sha256=digest, replace=stored is not None
             ).version_id
-    with rt.session() as session:
-        document = get_document(session, document_id)
-        plan.record(session, document, digest, outcome)
-        # Reads of this record fetch exactly the version stored now (storage.verified).
-        records.record_object_version(document, plan.bucket, version)
+    for attempt in range(1, _RECORD_ATTEMPTS + 1):
+        try:
+            with rt.session() as session:
+                document = get_document(session, document_id)
+                # Reads of this record fetch exactly the version stored now (storage.verified).
+                # Set before ``record``, whose audit entry locks the audit head: the document row
+                # is then written once, before that lock, and nothing after it waits for the
+                # dossier row an upload to the same dossier holds while it waits for the head.
+                records.record_object_version(document, plan.bucket, version)
+                plan.record(session, document, digest, outcome)
+            break
+        except DBAPIError as exc:
+            if not lock_conflict(exc) or attempt == _RECORD_ATTEMPTS:
+                raise
+            log.info("record of %s met a lock conflict, again (%d)", plan.metric, attempt)
     STAGE_SECONDS.labels(plan.metric).observe(time.perf_counter() - started)
 
 

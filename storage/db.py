@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import ServiceUnavailable
@@ -91,6 +91,17 @@ def alembic_config(url: str = "") -> Config:
     return config
 
 
+#: SQLSTATEs of a transaction the database aborted to resolve a conflict: running it again
+#: succeeds (deadlock_detected, serialization_failure).
+_CONFLICT_STATES = frozenset({"40P01", "40001"})
+
+
+def lock_conflict(exc: DBAPIError) -> bool:
+    """True if ``exc`` is a deadlock or serialization failure: the transaction may be re-run."""
+    state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return state in _CONFLICT_STATES
+
+
 def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Run migrations up to ``revision``; returns the revision the database is at afterwards.
 
@@ -139,6 +150,7 @@ __all__ = [
     "current_revision",
     "database_url",
     "head_revision",
+    "lock_conflict",
     "make_engine",
     "session_factory",
     "upgrade",
