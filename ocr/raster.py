@@ -58,13 +58,28 @@ def load_page(plan: PagePlan) -> LoadedPage:
     try:
         with Image.open(plan.path) as image:
             image.seek(plan.index)
+            passthrough = jpeg_passthrough(plan)
+            if passthrough is not None:
+                space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
+                as_scanned = StoredImage(passthrough, "/DCTDecode", *image.size, space, 8)
+                grey_decode(image)
+                image.load()
+                return LoadedPage(image.copy(), passthrough, encoded=as_scanned)
             image.load()
             own = png_stream(plan.path) if plan.kind is InputKind.PNG else None
-            return LoadedPage(_normalise_mode(image), jpeg_passthrough(plan), encoded=own)
+            return LoadedPage(_normalise_mode(image), encoded=own)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptFile(
             f"{plan.path.name}: damaged image ({exc})", detail_vi="Tệp ảnh bị hỏng"
         ) from exc
+
+
+def grey_decode(image: Image.Image) -> None:
+    """Have libjpeg decode a colour JPEG straight to grey (its Y channel: no chroma upsampling,
+    no colour conversion), ~40% less work. Only for a JPEG that is stored as it is, so the
+    decoded copy is read by OCR alone, which reads grey anyway."""
+    if image.format == "JPEG" and image.mode == "RGB":
+        image.draft("L", None)
 
 
 def _embedded_jpeg(plan: PagePlan) -> LoadedPage | None:
@@ -78,12 +93,14 @@ def _embedded_jpeg(plan: PagePlan) -> LoadedPage | None:
         with Image.open(io.BytesIO(data)) as image:
             if image.mode not in ("L", "RGB"):
                 return None
+            pixels = image.size
+            grey_decode(image)
             image.load()
             return LoadedPage(
                 image.copy(),
                 pdf_source=(plan.path, plan.index),
                 page_size=size,
-                source_pixels=image.size,
+                source_pixels=pixels,
             )
     except (pikepdf.PdfError, OSError, SyntaxError, ValueError):
         # Anything unusual: let poppler render the page instead.
