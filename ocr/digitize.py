@@ -153,6 +153,14 @@ def ocr_options(settings: Settings) -> OcrOptions:
     )
 
 
+def bands_of(index: int, count: int, jobs: int) -> int:
+    """How many bands page ``index`` of ``count`` is read in with ``jobs`` OCR jobs
+    (``ocr.bands``): 2 for a page of a last round that has at most half as many pages as jobs,
+    which would otherwise leave cores idle; 1 for every other page."""
+    tail = count % jobs if jobs > 1 else 0
+    return 2 if tail and index >= count - tail and jobs >= 2 * tail else 1
+
+
 def _run_pages(
     tasks: list[PageTask], jobs: int, on_done: Callable[[PageResult], None]
 ) -> list[PageResult]:
@@ -301,9 +309,11 @@ def digitize(
     apply_pixel_limit(settings)
     infos: list[InputInfo] = [_check_file(Path(p), settings) for p in inputs]
     options = ocr_options(settings)
+    plans = [plan for info in infos for plan in info.pages]
+    jobs = settings.resolved_ocr_jobs()
     tasks = [
-        PageTask(plan, i, options)
-        for i, plan in enumerate(plan for info in infos for plan in info.pages)
+        PageTask(plan, i, options, bands=bands_of(i, len(plans), jobs))
+        for i, plan in enumerate(plans)
     ]
     if len(tasks) > settings.max_pages:
         raise InputError(f"{len(tasks)} pages in all, over the limit of {settings.max_pages}")
@@ -322,7 +332,7 @@ def digitize(
     # import (~0.5 s) then overlaps with recognition instead of delaying the first page.
     warm = threading.Thread(target=importlib.import_module, args=("pikepdf.pdfa",), daemon=True)
     warm.start()
-    results = _run_pages(tasks, settings.resolved_ocr_jobs(), on_done)
+    results = _run_pages(tasks, jobs, on_done)
     warm.join()
     pages_done = time.perf_counter()
     notify(PageProgress(total, total, "writing"))

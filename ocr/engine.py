@@ -48,6 +48,9 @@ class PageTask:
     options: OcrOptions
     #: Why a page that could be kept as vector content must be rasterized ("" if not).
     force_raster: str = ""
+    #: Read as this many bands at once (``ocr.bands``): 2 for a page that would leave a core
+    #: idle, the last of a document whose page count is not a multiple of the jobs.
+    bands: int = 1
 
 
 def _scaled(word: Word, sx: float, sy: float) -> Word:
@@ -264,7 +267,9 @@ def _finish_ocr(prepared: Prepared) -> PageResult:
     if loaded is None or prepared.gray is None:
         raise OCRFailed(f"page {task.index + 1} was not prepared")
     plan, options, ocr_dpi = task.plan, task.options, prepared.ocr_dpi
-    gray, turn, keyed = orientation.recognise_upright(prepared.gray, ocr_dpi, options, timings)
+    gray, turn, keyed = orientation.recognise_upright(
+        prepared.gray, ocr_dpi, options, timings, bands=task.bands
+    )
     mark = time.perf_counter()
     if loaded.page_size is not None:
         width, height = loaded.page_size

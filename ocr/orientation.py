@@ -23,6 +23,7 @@ import time
 
 from PIL import Image
 
+from ocr import bands as ocr_bands
 from ocr import preprocess, tesseract
 from ocr.tesseract import Keyed, OcrOptions
 
@@ -62,15 +63,26 @@ def vertical_share(keyed: Keyed) -> float:
 
 
 def recognise_upright(
-    gray: Image.Image, dpi: int, options: OcrOptions, timings: dict[str, float]
+    gray: Image.Image,
+    dpi: int,
+    options: OcrOptions,
+    timings: dict[str, float],
+    *,
+    bands: int = 1,
 ) -> tuple[Image.Image, int, Keyed]:
     """Read ``gray``; turn it (and read again) only when OSD and the reading agree.
+
+    ``bands`` > 1 reads the page as it is in two bands at once (``ocr.bands``); a turned page
+    is read whole.
 
     Returns:
         The upright image, the clockwise turn applied (0, 90, 180, 270), and its words.
     """
     mark = time.perf_counter()
-    keyed = tesseract.read(gray, dpi, options)
+    if bands > 1:
+        keyed = ocr_bands.read_in_bands(gray, dpi, options)
+    else:
+        keyed = tesseract.read(gray, dpi, options)
     confidence = tesseract.mean_confidence(keyed)
     timings["ocr"] = time.perf_counter() - mark
     share = vertical_share(keyed)
