@@ -128,6 +128,10 @@ def render_page(
     return SyntheticPage(page, truth, dpi, skew_degrees)
 
 
+#: JPEG quality of the page images ``save_pdf`` writes.
+PDF_JPEG_QUALITY = 85
+
+
 def save_pdf(pages: list[SyntheticPage], path: Path) -> Path:
     """Write the pages as a scanned PDF (one JPEG image per page, at the page's DPI)."""
     images = [p.image.convert("L") for p in pages]
@@ -137,7 +141,7 @@ def save_pdf(pages: list[SyntheticPage], path: Path) -> Path:
         save_all=True,
         append_images=images[1:],
         resolution=float(pages[0].dpi),
-        quality=85,
+        quality=PDF_JPEG_QUALITY,
     )
     return path
 
