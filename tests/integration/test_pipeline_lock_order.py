@@ -10,7 +10,6 @@ upload's side is played by hand at exactly the bad moment.
 
 from __future__ import annotations
 
-import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,12 +21,12 @@ from sqlalchemy.engine import Engine
 
 import pipeline
 from core.domain import SignatureLevel, SignerRole
-from core.settings import Settings, settings_with
+from core.settings import Settings
 from pipeline.context import Runtime
-from storage.db import make_engine, session_factory, upgrade
+from storage.db import make_engine, upgrade
 from storage.models import AuditHead, Document
 from tests.fixtures.db import _create_pg_database, _drop_pg_database
-from tests.fixtures.service import submit_scans
+from tests.fixtures.service import runtime_on, submit_scans
 
 pytestmark = pytest.mark.slow
 
@@ -37,14 +36,7 @@ def pg_runtime(tmp_path: Path, s3_settings: Settings) -> Iterator[Runtime]:
     url = _create_pg_database()
     engine = make_engine(url)
     upgrade(engine)
-    copied = ("s3_endpoint", "s3_access_key", "s3_secret_key", "object_lock_days")
-    settings = settings_with(
-        **{k: getattr(s3_settings, k) for k in (*copied, "object_lock_mode")},
-        data_dir=tmp_path / "data",
-        agency_code=f"{secrets.randbelow(900) + 100}.11.11.IDM",
-        ocr_jobs=1,
-    )
-    rt = Runtime(settings=settings, engine=engine, sessions=session_factory(engine))
+    rt = runtime_on(engine, tmp_path, s3_settings)
     yield rt
     rt.close()
     _drop_pg_database(url)
