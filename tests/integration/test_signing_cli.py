@@ -4,32 +4,13 @@ data directory, no key configured, the development PKI created and served on fir
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from core.settings import get_settings
-
-
-@dataclass
-class Done:
-    returncode: int
-    stdout: str
-    stderr: str
+from tests.fixtures.cli import Done, run_sohoa
 
 
 def _sohoa(*args: str, data_dir: Path) -> Done:
-    """Run the real Typer app in-process (the import of every area costs seconds per process)."""
-    from cli.main import app
-
-    get_settings.cache_clear()
-    env = {"SOHOA_DATA_DIR": str(data_dir), "SOHOA_SIGNING_KEY_SOURCE": "dev"}
-    try:
-        result = CliRunner().invoke(app, list(args), env=env)
-    finally:
-        get_settings.cache_clear()
-    return Done(result.exit_code, result.stdout, result.stderr)
+    return run_sohoa(args, {"SOHOA_DATA_DIR": str(data_dir), "SOHOA_SIGNING_KEY_SOURCE": "dev"})
 
 
 def test_cli_signs_verifies_and_exports_root(pdfa_1page: Path, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from core.settings import Settings
 from pipeline import adapters
 from signing import verify_pdf
 from signing.placement import Rect, Where, intersects
+from tests.fixtures.cli import run_sohoa
 
 DPI = 200
 FONT = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf"
@@ -398,23 +399,12 @@ def test_the_appended_page_is_pdfa_2b(full_page: Path, settings: Settings) -> No
 
 
 def test_sohoa_sign_places_its_stamp_in_free_space_too(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from cli.main import app
-    from core.settings import get_settings
-
     source = _born_digital_corners(tmp_path / "born-digital.pdf")
     words = _word_boxes(source)
     signed = tmp_path / "signed.pdf"
-    get_settings.cache_clear()
     env = {"SOHOA_DATA_DIR": str(tmp_path / "data"), "SOHOA_SIGNING_KEY_SOURCE": "dev"}
-    try:
-        done = CliRunner().invoke(
-            app, ["sign", str(source), "-o", str(signed), "--level", "B-B"], env=env
-        )
-    finally:
-        get_settings.cache_clear()
-    assert done.exit_code == 0, done.stdout + done.stderr
+    done = run_sohoa(["sign", str(source), "-o", str(signed), "--level", "B-B"], env)
+    assert done.returncode == 0, done.stdout + done.stderr
     with pikepdf.open(signed) as pdf:
         rects = [_rect(a.Rect) for a in pdf.pages[0].Annots]
     assert rects, "the stamp is visible"

@@ -5,37 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from core.domain import SignatureLevel
-from core.settings import Settings, get_settings
+from core.settings import Settings
 from signing import DevPKI, SignatureRequest, sign_pdf
 from signing.keys import dev_signer
 from tests.cert_cases import case_pki
+from tests.fixtures.cli import Done, run_sohoa
 
 pytestmark = pytest.mark.integration
 
 
-@dataclass
-class Done:
-    returncode: int
-    stdout: str
-
-
 def _sohoa(*args: str, data_dir: Path, source: str = "pkcs12") -> Done:
-    from cli.main import app
-
-    get_settings.cache_clear()
-    env = {"SOHOA_DATA_DIR": str(data_dir), "SOHOA_SIGNING_KEY_SOURCE": source}
-    try:
-        result = CliRunner().invoke(app, list(args), env=env)
-    finally:
-        get_settings.cache_clear()
-    return Done(result.exit_code, result.stdout)
+    return run_sohoa(args, {"SOHOA_DATA_DIR": str(data_dir), "SOHOA_SIGNING_KEY_SOURCE": source})
 
 
 @pytest.fixture(scope="module")
