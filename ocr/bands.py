@@ -70,8 +70,9 @@ def _shifted(keyed: Keyed, dy: float, block_offset: int) -> Keyed:
 
 def read_in_bands(gray: Image.Image, dpi: int, options: OcrOptions) -> Keyed:
     """Read ``gray`` as two bands at once (or whole, when it has no blank band to cut at)."""
-    cut = find_cut(gray, dpi)
-    if cut is None:
+    # A page under two inches high is not worth two Tesseract start-ups.
+    cut = find_cut(gray, dpi) if gray.height >= 2 * dpi else None
+    if cut is None or not 0 < cut < gray.height:
         return tesseract.read(gray, dpi, options)
     upper = gray.crop((0, 0, gray.width, cut))
     lower = gray.crop((0, cut, gray.width, gray.height))

@@ -23,3 +23,9 @@ def test_two_bands_read_what_the_whole_page_reads_in_page_coordinates() -> None:
     assert any(top > cut for top in tops) and any(top < cut for top in tops)
     keys = [key for key, _words in banded]
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
+
+
+def test_a_strip_of_a_page_is_read_whole() -> None:
+    strip = render_page(12, skew_degrees=0.0, lines=3).image.convert("L").crop((0, 0, 2480, 500))
+    words = read_in_bands(strip, 300, OcrOptions())  # 500 px: under two inches at 300 dpi
+    assert words and words == read(strip, 300, OcrOptions())
