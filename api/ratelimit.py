@@ -4,25 +4,21 @@ Guessing access secrets must be slow: each client address gets ``per_minute`` to
 continuously. In-process state is enough for one API process; behind several processes each
 keeps its own bucket, which still bounds guessing to ``processes × per_minute``.
 
-The client address is the TCP peer, unless the peer is a trusted proxy
-(``SOHOA_TRUSTED_PROXIES``, empty by default): only then is ``X-Forwarded-For`` read, from the
-right, skipping trusted hops. Anyone else can write any ``X-Forwarded-For`` they like, so
-believing it from everyone would give each request a fresh bucket.
+Who the client is (the peer, or what trusted proxies say) is ``pipeline.clients``, shared with
+the web pages.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
-from functools import lru_cache
 
 from starlette.requests import Request
 
-from core.errors import ConfigurationError, SohoaError
+from core.errors import SohoaError
 from core.settings import Settings
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+from pipeline import clients
+from pipeline.clients import is_trusted, trusted_networks
 
 
 class RateLimited(SohoaError):
@@ -61,52 +57,12 @@ class TokenBucket:
             self._state[key] = (tokens - 1.0, now)
 
 
-@lru_cache(maxsize=16)
-def trusted_networks(spec: str) -> tuple[Network, ...]:
-    """The networks of a comma-separated ``SOHOA_TRUSTED_PROXIES`` value."""
-    networks: list[Network] = []
-    for item in (part.strip() for part in spec.split(",")):
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"SOHOA_TRUSTED_PROXIES: {item!r} is not an address or network",
-                detail_vi="SOHOA_TRUSTED_PROXIES không hợp lệ",
-            ) from exc
-    return tuple(networks)
-
-
-def is_trusted(address: str, networks: tuple[Network, ...]) -> bool:
-    """Whether ``address`` is in one of ``networks``."""
-    return _trusted(address, networks)
-
-
-def _trusted(address: str, networks: tuple[Network, ...]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
-
-
 def client_address(request: Request, settings: Settings) -> str:
-    """The client's address: the peer, or what trusted proxies say in ``X-Forwarded-For``."""
-    peer = request.client.host if request.client else "unknown"
-    networks = trusted_networks(settings.trusted_proxies)
-    if not networks or not _trusted(peer, networks):
-        return peer
-    hops = [
-        hop.strip()
-        for header in request.headers.getlist("x-forwarded-for")
-        for hop in header.split(",")
-    ]
-    # The right-most hop was added by our proxy; walk left past the proxies we trust.
-    for hop in reversed([h for h in hops if h]):
-        if not _trusted(hop, networks):
-            return hop[:64]
-    return peer
+    """The client's address: the peer, or what trusted proxies say (``pipeline.clients``)."""
+    peer = request.client.host if request.client else None
+    return clients.client_address(
+        peer, request.headers.getlist("x-forwarded-for"), settings.trusted_proxies
+    )
 
 
 __all__ = ["RateLimited", "TokenBucket", "client_address", "is_trusted", "trusted_networks"]

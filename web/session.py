@@ -25,6 +25,7 @@ from starlette.responses import Response
 from core.domain import Role
 from core.errors import Forbidden, SohoaError, Unauthorized
 from pipeline import Runtime
+from pipeline.clients import client_address
 from pipeline.tokens import CurrentUser, TokenCache, cached_user, jwt_secret, load_user
 
 SESSION_COOKIE = "sohoa_session"
@@ -51,6 +52,15 @@ def runtime_of(request: Request) -> Runtime:
     """The app's runtime (opened by the API's lifespan)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
+
+
+def client_of(request: Request) -> str:
+    """The client's address as the API sees it: the peer, or what trusted proxies say
+    (``pipeline.clients``), so logins and the citizen pages behind a reverse proxy are throttled
+    per user, not all together as the proxy."""
+    peer = request.client.host if request.client else None
+    proxies = runtime_of(request).settings.trusted_proxies
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), proxies)
 
 
 def secure_cookies(request: Request) -> bool:

@@ -18,6 +18,7 @@ from web.render import error_text, render
 from web.session import (
     CsrfChecked,
     clear_session,
+    client_of,
     runtime_of,
     safe_next,
     secure_cookies,
@@ -58,7 +59,7 @@ async def login_submit(
 ) -> Response:
     """Check the password (with the API's lockout) and open a session cookie."""
     rt = runtime_of(request)
-    address = request.client.host if request.client else "unknown"
+    address = client_of(request)
     try:
         account = await run_in_threadpool(login, rt, username.strip(), password, address)
     except SohoaError as exc:

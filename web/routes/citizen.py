@@ -24,7 +24,7 @@ from storage.models import Document, Dossier
 from web import reads
 from web.forms import clean
 from web.render import gettext_for, render
-from web.session import CsrfChecked, runtime_of
+from web.session import CsrfChecked, client_of, runtime_of
 
 router = APIRouter(prefix="/tra-cuu")
 
@@ -36,7 +36,7 @@ def _rate_limit(request: Request) -> None:
     # The API's token bucket for citizen calls (one budget per client for both).
     bucket: Any = getattr(request.app.state, "public_bucket", None)
     if bucket is not None:
-        bucket.take(request.client.host if request.client else "unknown")
+        bucket.take(client_of(request))
 
 
 def _open(rt: Runtime, code: str, secret: str) -> reads.DossierView | None:

@@ -19,7 +19,7 @@ from core.hashing import sha256_file
 from pipeline import Runtime, adapters
 from pipeline.verification import find_by_reference
 from web.render import error_text, render
-from web.session import CsrfChecked, runtime_of
+from web.session import CsrfChecked, client_of, runtime_of
 from web.uploads import spooled
 
 router = APIRouter(prefix="/xac-minh")
@@ -30,7 +30,7 @@ Reference = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[0-9A-Z
 def _rate_limit(request: Request) -> None:
     bucket: Any = getattr(request.app.state, "public_bucket", None)
     if bucket is not None:
-        bucket.take(request.client.host if request.client else "unknown")
+        bucket.take(client_of(request))
 
 
 def _record(rt: Runtime, reference: str) -> dict[str, Any]:
