@@ -87,8 +87,8 @@ def store_image(loaded: LoadedPage, quality: int) -> StoredImage:
     if loaded.encoded is not None and not (
         loaded.encoded.colour_space == "/Indexed" and images.bilevel_palette(loaded.image)
     ):
-        return loaded.encoded  # a PNG's own data; a black-and-white palette is smaller as G4
-    return images.store_image(loaded.image, loaded.original_jpeg, quality)
+        return loaded.encoded  # a JPEG's or PNG's own data; a black-and-white palette: G4
+    return images.store_image(loaded.image, quality)
 
 
 @dataclass

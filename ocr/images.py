@@ -84,12 +84,19 @@ def indexed(image: Image.Image) -> StoredImage:
     )
 
 
-def store_image(image: Image.Image, original_jpeg: bytes | None, quality: int) -> StoredImage:
-    """Encode the page image for the PDF, as close to the scan as PDF/A allows.
+def kept_jpeg(data: bytes, image: Image.Image) -> StoredImage:
+    """A source JPEG as it is (no second lossy compression, no resampling): ``image`` is it
+    opened, whose header gives the size and colour space."""
+    space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
+    return StoredImage(data, "/DCTDecode", image.width, image.height, space, 8)
 
-    A source JPEG is kept as it is (no second lossy compression, no resampling); bilevel images
-    (and palettes of black and white) become CCITT G4; other palettes stay indexed; grey and
-    colour images without a JPEG of their own are JPEG-encoded at ``quality``.
+
+def store_image(image: Image.Image, quality: int) -> StoredImage:
+    """Encode a page image that has no coding of its own to keep (a source JPEG is kept as
+    it is by :func:`kept_jpeg`), as close to the scan as PDF/A allows.
+
+    Bilevel images (and palettes of black and white) become CCITT G4; other palettes stay
+    indexed; grey and colour images are JPEG-encoded at ``quality``.
     """
     if image.mode == "P":
         bilevel = bilevel_palette(image)
@@ -99,8 +106,6 @@ def store_image(image: Image.Image, original_jpeg: bytes | None, quality: int) -
     if image.mode == "1":
         return ccitt_g4(image)
     space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
-    if original_jpeg is not None:
-        return StoredImage(original_jpeg, "/DCTDecode", image.width, image.height, space, 8)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality, optimize=False)
     return StoredImage(buffer.getvalue(), "/DCTDecode", image.width, image.height, space, 8)

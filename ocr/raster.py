@@ -17,6 +17,7 @@ from pdf2image.exceptions import PDFPageCountError, PDFSyntaxError
 from PIL import Image, ImageChops
 
 from core.errors import CorruptFile
+from ocr.images import kept_jpeg
 from ocr.inputs import InputKind, PagePlan, full_page_jpeg
 from ocr.page import StoredImage
 from ocr.pdfplan import full_page_placement
@@ -25,21 +26,21 @@ from ocr.pngstream import png_stream
 
 @dataclass(frozen=True)
 class LoadedPage:
-    """A decoded page, and where its original JPEG is when it can be stored unchanged.
+    """A decoded page, and where its source image is when it can be stored unchanged.
 
-    ``original_jpeg`` holds a JPEG file's bytes; ``pdf_source`` names a PDF page whose only
-    image is stored unchanged (copied from the PDF at write time instead of held in memory);
-    ``page_size`` is then that page's size in points, and ``source_pixels`` its image's size.
+    ``pdf_source`` names a PDF page whose only image is stored unchanged (copied from the PDF at
+    write time instead of held in memory); ``page_size`` is then that page's size in points, and
+    ``source_pixels`` its image's size. ``encoded`` holds a JPEG or PNG file's own coding.
     """
 
     image: Image.Image
-    original_jpeg: bytes | None = None
     pdf_source: tuple[Path, int] | None = None
     page_size: tuple[float, float] | None = None
     source_pixels: tuple[int, int] | None = None
     #: The matrix the source page draws that image with (relative to its box), when kept.
     placement: tuple[float, float, float, float, float, float] | None = None
-    #: The image already encoded for the PDF (a PNG's own compressed data), when it can be.
+    #: The image already encoded for the PDF (a JPEG file's bytes, a PNG's own compressed
+    #: data), when it can be.
     encoded: StoredImage | None = None
 
 
@@ -58,13 +59,13 @@ def load_page(plan: PagePlan) -> LoadedPage:
     try:
         with Image.open(plan.path) as image:
             image.seek(plan.index)
-            passthrough = jpeg_passthrough(plan)
-            if passthrough is not None:
-                space = "/DeviceGray" if image.mode == "L" else "/DeviceRGB"
-                as_scanned = StoredImage(passthrough, "/DCTDecode", *image.size, space, 8)
+            # A JPEG goes into the PDF byte for byte (no second lossy coding); CMYK ones (often
+            # Adobe-inverted) are re-encoded as RGB instead.
+            if plan.kind is InputKind.JPEG and image.mode in ("L", "RGB"):
+                as_scanned = kept_jpeg(plan.path.read_bytes(), image)
                 grey_decode(image)
                 image.load()
-                return LoadedPage(image.copy(), passthrough, encoded=as_scanned)
+                return LoadedPage(image.copy(), encoded=as_scanned)
             image.load()
             own = png_stream(plan.path) if plan.kind is InputKind.PNG else None
             return LoadedPage(_normalise_mode(image), encoded=own)
@@ -204,13 +205,3 @@ def simplest_mode(image: Image.Image) -> Image.Image:
     if mid > _MID_TONES:
         return gray
     return gray.point(lambda v: 255 if v > 127 else 0).convert("1", dither=Image.Dither.NONE)
-
-
-def jpeg_passthrough(plan: PagePlan) -> bytes | None:
-    """The JPEG file's own bytes if they can go into the PDF unchanged (no re-encoding loss)."""
-    if plan.kind is not InputKind.JPEG:
-        return None
-    data = plan.path.read_bytes()
-    with Image.open(io.BytesIO(data)) as image:
-        # CMYK JPEGs (often Adobe-inverted) are re-encoded as RGB instead.
-        return data if image.mode in ("L", "RGB") else None

@@ -19,7 +19,7 @@ from PIL import Image
 from cli.main import main as cli_main
 from core.errors import InputError, XFAForm
 from ocr import check_input, pdftext, quality, textcheck
-from ocr.images import bilevel_palette, store_image
+from ocr.images import bilevel_palette, kept_jpeg, store_image
 from ocr.orientation import VERTICAL_SHARE, vertical_share
 from ocr.page import Word
 from ocr.pdfplan import full_page_placement
@@ -179,7 +179,7 @@ def _palette(colours: list[tuple[int, int, int]]) -> Image.Image:
 def test_two_colour_palette_scan_is_stored_as_ccitt_g4() -> None:
     image = _palette([(255, 255, 255), (0, 0, 0)])
     assert bilevel_palette(image) is not None
-    stored = store_image(image, None, 80)
+    stored = store_image(image, 80)
     assert (stored.filter, stored.bits, stored.colour_space) == (
         "/CCITTFaxDecode",
         1,
@@ -191,7 +191,7 @@ def test_two_colour_palette_scan_is_stored_as_ccitt_g4() -> None:
 def test_colour_palette_stays_indexed() -> None:
     image = _palette([(255, 255, 255), (200, 0, 0), (0, 0, 160)])
     assert bilevel_palette(image) is None
-    stored = store_image(image, None, 80)
+    stored = store_image(image, 80)
     assert (stored.filter, stored.colour_space, stored.bits) == ("/FlateDecode", "/Indexed", 8)
     assert stored.palette is not None and stored.palette[3:6] in (b"\xc8\x00\x00", b"\x00\x00\xa0")
 
@@ -199,7 +199,7 @@ def test_colour_palette_stays_indexed() -> None:
 def test_grey_jpeg_passes_through_untouched() -> None:
     buffer = io.BytesIO()
     Image.new("L", (40, 40), 200).save(buffer, "JPEG")
-    stored = store_image(Image.open(io.BytesIO(buffer.getvalue())), buffer.getvalue(), 80)
+    stored = kept_jpeg(buffer.getvalue(), Image.open(io.BytesIO(buffer.getvalue())))
     assert stored.data == buffer.getvalue()
 
 
