@@ -13,7 +13,7 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.ratelimit import is_trusted, trusted_networks
+from pipeline.clients import is_trusted, trusted_networks
 
 #: Sent unless the response already has them.
 DEFAULT_HEADERS: tuple[tuple[str, str], ...] = (

@@ -18,7 +18,6 @@ from starlette.requests import Request
 from core.errors import SohoaError
 from core.settings import Settings
 from pipeline import clients
-from pipeline.clients import is_trusted, trusted_networks
 
 
 class RateLimited(SohoaError):
@@ -65,4 +64,4 @@ def client_address(request: Request, settings: Settings) -> str:
     )
 
 
-__all__ = ["RateLimited", "TokenBucket", "client_address", "is_trusted", "trusted_networks"]
+__all__ = ["RateLimited", "TokenBucket", "client_address"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Form, Header, Request
@@ -61,6 +61,14 @@ def client_of(request: Request) -> str:
     peer = request.client.host if request.client else None
     proxies = runtime_of(request).settings.trusted_proxies
     return client_address(peer, request.headers.getlist("x-forwarded-for"), proxies)
+
+
+def public_rate_limit(request: Request) -> None:
+    """Take a token of the client's budget for citizen calls: the API's bucket, so the pages
+    and the API share one budget per client (``RateLimited`` when it is spent)."""
+    bucket: Any = getattr(request.app.state, "public_bucket", None)
+    if bucket is not None:
+        bucket.take(client_of(request))
 
 
 def secure_cookies(request: Request) -> bool:

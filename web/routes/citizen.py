@@ -24,19 +24,12 @@ from storage.models import Document, Dossier
 from web import reads
 from web.forms import clean
 from web.render import gettext_for, render
-from web.session import CsrfChecked, client_of, runtime_of
+from web.session import CsrfChecked, public_rate_limit, runtime_of
 
 router = APIRouter(prefix="/tra-cuu")
 
 Code = Annotated[str, Form(max_length=64)]
 Secret = Annotated[str, Form(max_length=200)]
-
-
-def _rate_limit(request: Request) -> None:
-    # The API's token bucket for citizen calls (one budget per client for both).
-    bucket: Any = getattr(request.app.state, "public_bucket", None)
-    if bucket is not None:
-        bucket.take(client_of(request))
 
 
 def _open(rt: Runtime, code: str, secret: str) -> reads.DossierView | None:
@@ -56,7 +49,7 @@ def lookup_form(request: Request, ma: Annotated[str, Query(max_length=64)] = "")
 
 @router.post("", dependencies=[CsrfChecked])
 def lookup(request: Request, code: Code = "", secret: Secret = "") -> Response:
-    _rate_limit(request)
+    public_rate_limit(request)
     rt = runtime_of(request)
     code, secret = clean(code, 64), secret.strip()
     found = _open(rt, code, secret)
@@ -88,7 +81,7 @@ def download(
     secret: Secret = "",
 ) -> Response:
     """A signed document of the dossier, streamed and checked against its SHA-256."""
-    _rate_limit(request)
+    public_rate_limit(request)
     rt = runtime_of(request)
     with rt.sessions() as session:
         row = session.execute(

@@ -19,18 +19,12 @@ from core.hashing import sha256_file
 from pipeline import Runtime, adapters
 from pipeline.verification import find_by_reference
 from web.render import error_text, render
-from web.session import CsrfChecked, client_of, runtime_of
+from web.session import CsrfChecked, public_rate_limit, runtime_of
 from web.uploads import spooled
 
 router = APIRouter(prefix="/xac-minh")
 
 Reference = Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[0-9A-Za-z_\-]+$")]
-
-
-def _rate_limit(request: Request) -> None:
-    bucket: Any = getattr(request.app.state, "public_bucket", None)
-    if bucket is not None:
-        bucket.take(client_of(request))
 
 
 def _record(rt: Runtime, reference: str) -> dict[str, Any]:
@@ -73,7 +67,7 @@ def verify_form(request: Request) -> Response:
 @router.post("", dependencies=[CsrfChecked])
 def verify_upload(request: Request, file: Annotated[UploadFile, File()]) -> Response:
     """Validate every signature of an uploaded PDF and say it in plain words."""
-    _rate_limit(request)
+    public_rate_limit(request)
     rt = runtime_of(request)
     try:
         report, digest = _check(rt, file)
@@ -110,7 +104,7 @@ def compare(
     request: Request, reference: Reference, file: Annotated[UploadFile, File()]
 ) -> Response:
     """Compare the holder's copy with the record (SHA-256) and validate its signatures."""
-    _rate_limit(request)
+    public_rate_limit(request)
     rt = runtime_of(request)
     record = _record(rt, reference)
     context: dict[str, Any] = {
