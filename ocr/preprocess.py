@@ -112,15 +112,16 @@ def estimate_skew(image: Image.Image, dpi: float) -> Skew:
 def deskew(
     image: Image.Image,
     degrees: float,
-    resample: Image.Resampling = Image.Resampling.BICUBIC,
+    resample: Image.Resampling = Image.Resampling.BILINEAR,
 ) -> Image.Image:
     """Rotate ``image`` by ``-degrees`` so its text lines are straight (white fill, same size).
 
-    Bicubic is the default: on the OCR bench's 1.5° page nearest-neighbour's jagged strokes
-    cost 0.20% CER against 0.04% bicubic (bilinear 0.12%), for 0.24 s instead of 0.01 s of
-    Pillow work per 300 dpi page. Only OCR reads this copy (the stored image is never
-    resampled: the PDF's drawing matrix turns it). Angles under ``MIN_CORRECTION`` are left
-    alone.
+    Bilinear is the default: over ten dense 300 dpi pages skewed by 0.5–4° (the same pixels
+    for each filter), Tesseract read bilinear 0.085% CER, bicubic 0.089% and nearest-neighbour
+    0.24% (its jagged strokes cost diacritics), the pages never skewed 0.056%; Pillow takes
+    0.12 s per page bilinear, 0.26 s bicubic. Only OCR reads this copy (the stored image is
+    never resampled: the PDF's drawing matrix turns it). Angles under ``MIN_CORRECTION`` are
+    left alone.
     """
     if abs(degrees) < MIN_CORRECTION:
         return image

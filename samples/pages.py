@@ -84,6 +84,7 @@ def render_page(
     noise: int = 18,
     blur: float = 0.6,
     jpeg_quality: int = 70,
+    noise_seed: int | None = None,
 ) -> SyntheticPage:
     """Render one A4 page of Vietnamese text and degrade it like a scan.
 
@@ -97,6 +98,8 @@ def render_page(
         noise: Amplitude of the additive noise (0 disables it).
         blur: Gaussian blur radius in pixels (0 disables it).
         jpeg_quality: JPEG quality of the final round trip (0 keeps the lossless image).
+        noise_seed: Draw the noise from this seed (the same grain for every page rendered with
+            it, skewed or not); None uses Pillow's generator, which differs from call to call.
     """
     rng = random.Random(seed)
     width, height = round(8.27 * dpi), round(11.69 * dpi)
@@ -116,7 +119,10 @@ def render_page(
         page = page.filter(ImageFilter.GaussianBlur(blur))
     if noise:
         # effect_noise is Gaussian around 128: adding it with offset -128 keeps the work in C.
-        grain = Image.effect_noise((width, height), noise)
+        if noise_seed is None:
+            grain = Image.effect_noise((width, height), noise)
+        else:
+            grain = seeded_grain((width, height), noise, noise_seed)
         page = ImageChops.add(page, grain, scale=1.0, offset=-128)
     if jpeg_quality:
         buffer = io.BytesIO()
@@ -126,6 +132,22 @@ def render_page(
     page.info["dpi"] = (dpi, dpi)
     truth = unicodedata.normalize("NFC", "\n".join(text_lines))
     return SyntheticPage(page, truth, dpi, skew_degrees)
+
+
+def seeded_grain(size: tuple[int, int], sigma: float, seed: int) -> Image.Image:
+    """Noise around 128 with standard deviation ``sigma``, the same for the same seed.
+
+    The mean of four uniform byte images is close to Gaussian (σ ≈ 36.9); a lookup table scales
+    it to ``sigma``. Everything but the table runs in C.
+    """
+    rng = random.Random(seed)
+    count = size[0] * size[1]
+    u = [Image.frombytes("L", size, rng.randbytes(count)) for _ in range(4)]
+    mean = ImageChops.add(
+        ImageChops.add(u[0], u[1], scale=2), ImageChops.add(u[2], u[3], scale=2), scale=2
+    )
+    spread = sigma / 36.9
+    return mean.point([max(0, min(255, round(128 + (v - 127.5) * spread))) for v in range(256)])
 
 
 #: JPEG quality of the page images ``save_pdf`` writes.
