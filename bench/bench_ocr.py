@@ -144,21 +144,29 @@ def render_pair(seed: int, skew: float) -> tuple[SyntheticPage, Image.Image]:
     return skewed, as_in_the_pdf(upright.image)
 
 
-def cer_sample(folder: Path) -> tuple[float, float, int]:
-    """Mean CER of sohoa (through ``pdftotext``) and of the floor over ``SAMPLE_SKEWS``."""
-    pairs = [render_pair(seed, s) for seed, s in enumerate(SAMPLE_SKEWS, start=1)]
-    scan = save_pdf([skewed for skewed, _ in pairs], folder / "sample.pdf")
+def write_pages(
+    skews: tuple[float, ...], folder: Path, name: str
+) -> tuple[Path, list[Path], list[str]]:
+    """Pages with these skews as one scanned PDF, the floor's upright copies as PNGs, and the
+    truth texts."""
+    pairs = [render_pair(seed, s) for seed, s in enumerate(skews, start=1)]
+    scan = save_pdf([skewed for skewed, _ in pairs], folder / f"{name}.pdf")
     paths = []
     for i, (_, upright) in enumerate(pairs):
-        paths.append(folder / f"sample{i}.png")
+        paths.append(folder / f"{name}-upright{i}.png")
         upright.save(paths[-1], dpi=(300, 300))
-    truths = [skewed.text for skewed, _ in pairs]
+    return scan, paths, [skewed.text for skewed, _ in pairs]
+
+
+def cer_sample(folder: Path) -> tuple[float, float, int]:
+    """Mean CER of sohoa (through ``pdftotext``) and of the floor over ``SAMPLE_SKEWS``."""
+    scan, paths, truths = write_pages(SAMPLE_SKEWS, folder, "sample")
     floor = run_floor(paths, truths, folder)
     output = folder / "sample-sohoa.pdf"
     command = [str(SOHOA), "digitize", str(scan), "-o", str(output), "--jobs", str(JOBS)]
     subprocess.run(command, check=True, capture_output=True)
-    texts = pdftotext_pages(output, len(pairs))
-    return mean_cer(truths, texts), floor.cer, len(pairs)
+    texts = pdftotext_pages(output, len(truths))
+    return mean_cer(truths, texts), floor.cer, len(truths)
 
 
 def run_sohoa(scan: Path, truths: list[str], folder: Path) -> Run:
@@ -241,15 +249,7 @@ def main() -> None:
     exe = ensure_ocrmypdf()
     with tempfile.TemporaryDirectory(prefix="sohoa-bench-ocr-") as tmp:
         folder = Path(tmp)
-        pairs = [render_pair(seed, s) for seed, s in enumerate(SKEWS, start=1)]
-        skewed = [page for page, _ in pairs]
-        scan = save_pdf(skewed, folder / "scan.pdf")
-        upright_paths = []
-        for i, (_, upright) in enumerate(pairs):
-            path = folder / f"upright{i}.png"
-            upright.save(path, dpi=(300, 300))
-            upright_paths.append(path)
-        truths = [p.text for p in skewed]
+        scan, upright_paths, truths = write_pages(SKEWS, folder, "scan")
         load_before = load_average()
         rounds: list[tuple[Run, Run, Run]] = []
         for _ in range(ROUNDS):

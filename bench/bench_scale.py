@@ -138,9 +138,7 @@ class ScaleStack(Stack):
     def set_hosts(self, count: int, quota: float | None = None) -> None:
         """``count`` worker hosts, host n pinned to core n, capped at ``quota`` of it if given."""
         self.stop_workers()
-        for old in getattr(self, "quotas", []):
-            old.remove()
-        self.quotas = []
+        self._remove_quotas()
         cores = os.cpu_count() or 1
         for n in range(count):
             log = (self.data / f"worker-{n}.log").open("ab")
@@ -169,8 +167,12 @@ class ScaleStack(Stack):
         try:
             super().stop()
         finally:
-            for quota in getattr(self, "quotas", []):
-                quota.remove()
+            self._remove_quotas()
+
+    def _remove_quotas(self) -> None:
+        for quota in getattr(self, "quotas", []):
+            quota.remove()
+        self.quotas = []
 
     def lanes_cpu(self) -> tuple[float, float]:
         """(OCR lanes, light lanes) CPU seconds so far, over every host."""
